@@ -1,0 +1,76 @@
+"""The registry of plyoplan's coaching rules: each rule once, hard ones then soft ones.
+
+The solver, the explanations and the tests all iterate these lists.
+"""
+
+from __future__ import annotations
+
+from constraints.availability import Availability
+from constraints.base import COUNTED, PenaltyTerm, Rule, Severity, Violation, WeekView
+from constraints.long_run_day import LongRunDay
+from constraints.no_consecutive_key_days import NoConsecutiveKeyDays
+from constraints.no_plyo_before_key import NoPlyoBeforeKey
+from constraints.one_run_per_day import OneRunPerDay
+from constraints.plyo_after_easy import PlyoAfterEasy
+from constraints.plyo_gap import PlyoGap
+from constraints.rest_days import RestDays
+from constraints.spread_key_workouts import SpreadKeyWorkouts
+from constraints.time_of_day import TimeOfDay
+from constraints.weekly_contacts import WeeklyContacts
+from scheduler.domain import HARD_RULE_KEYS, Request, Schedule
+
+__all__ = [
+    "HARD_RULES", "SOFT_RULES", "ALL_RULES", "HARD_KEYS", "rule_by_key",
+    "hard_violations", "soft_violations", "soft_penalties",
+    "Rule", "Severity", "Violation", "PenaltyTerm", "WeekView", "COUNTED",
+]
+
+# Hard
+HARD_RULES: tuple[Rule, ...] = (
+    Availability(),
+    OneRunPerDay(),
+    NoPlyoBeforeKey(),
+    PlyoAfterEasy(),
+    WeeklyContacts(),
+    PlyoGap(),
+    NoConsecutiveKeyDays(),
+    RestDays(),
+)
+# Soft
+SOFT_RULES: tuple[Rule, ...] = (
+    LongRunDay(),
+    TimeOfDay(),
+    SpreadKeyWorkouts(),
+)
+ALL_RULES = HARD_RULES + SOFT_RULES
+HARD_KEYS = tuple(r.key for r in HARD_RULES)
+assert HARD_KEYS == HARD_RULE_KEYS, "the registry and the public rule keys disagree"
+
+
+def rule_by_key(key: str) -> Rule:
+    for rule in ALL_RULES:
+        if rule.key == key:
+            return rule
+    raise KeyError(key)
+
+
+def hard_violations(request: Request, schedule: Schedule) -> list[Violation]:
+    """Every broken hard rule, skipping rules the runner turned off."""
+    return [
+        violation
+        for rule in HARD_RULES
+        if rule.key not in request.rules.off
+        for violation in rule.check(request, schedule)
+    ]
+
+
+def soft_violations(request: Request, schedule: Schedule) -> list[Violation]:
+    return [v for rule in SOFT_RULES for v in rule.check(request, schedule)]
+
+
+def soft_penalties(request: Request, schedule: Schedule) -> dict[str, int]:
+    """Penalty paid per soft rule key, recomputed from the schedule alone."""
+    totals = {rule.key: 0 for rule in SOFT_RULES}
+    for violation in soft_violations(request, schedule):
+        totals[violation.rule] += violation.penalty
+    return totals

@@ -1,0 +1,49 @@
+"""availability: every session lies inside the runner's free time."""
+
+from __future__ import annotations
+
+from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
+from scheduler.availability import free_windows
+from scheduler.domain import Request, Schedule
+
+__all__ = ["Availability"]
+
+
+class Availability(Rule):
+    key = "availability"
+    summary = (
+        "Every session sits inside your free windows, away from busy events by the buffer."
+    )
+    severity = Severity.hard
+    parameters = ("buffer_minutes",)
+
+    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+        enforce = v.enforce(self.key)
+        for spec in v.specs:
+            if v.is_pinned(spec):
+                continue  # already happened where it happened
+            fits = [w for w in v.windows if w.minutes >= spec.minutes]
+            chosen = []
+            for i, window in enumerate(fits):
+                inside = model.new_bool_var(f"{spec.id}.in_window{i}")
+                model.add(v.start[spec.id] >= window.start).only_enforce_if(inside)
+                model.add(v.end[spec.id] <= window.end).only_enforce_if(inside)
+                model.add_implication(inside, v.on(spec, window.day))
+                chosen.append(inside)
+            model.add(sum(chosen) == v.present[spec.id]).only_enforce_if(enforce)
+        return []
+
+    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
+        view = WeekView(request, schedule)
+        windows = free_windows(request, view.week)
+        out = []
+        for s in view.counted:
+            if s.status != "planned":
+                continue  # done sessions happened; the calendar may have changed since
+            start, end = view.week.minute(s.start), view.week.minute(s.end)
+            if not any(w.start <= start and end <= w.end for w in windows):
+                out.append(Violation(self.key, (s.id,), (
+                    f"The {view.label(s)} is outside your free time "
+                    f"(a free window, {request.rules.buffer_minutes} min away from busy events)."
+                )))
+        return out

@@ -1,0 +1,48 @@
+"""no_consecutive_key_days: never two key-workout days in a row (hard/easy)."""
+
+from __future__ import annotations
+
+from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, context_is_key
+from scheduler.domain import Request, Schedule
+
+__all__ = ["NoConsecutiveKeyDays"]
+
+
+class NoConsecutiveKeyDays(Rule):
+    key = "no_consecutive_key_days"
+    summary = "No key workouts on consecutive days: a hard day is followed by an easy one."
+    severity = Severity.hard
+
+    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+        enforce = v.enforce(self.key)
+        keys = v.key_sessions()
+        for a in keys:
+            for b in keys:
+                if a is b:
+                    continue
+                for day in range(6):
+                    model.add_bool_or(
+                        [v.on(a, day).Not(), v.on(b, day + 1).Not()]
+                    ).only_enforce_if(enforce)
+            if context_is_key(request.context.day_before):
+                model.add_implication(enforce, v.on(a, 0).Not())
+            if context_is_key(request.context.day_after):
+                model.add_implication(enforce, v.on(a, 6).Not())
+        return []
+
+    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
+        view = WeekView(request, schedule)
+        out = []
+        for a in view.keys():
+            for b in view.keys():
+                if view.day(b) == view.day(a) + 1:
+                    out.append(Violation(self.key, (a.id, b.id), (
+                        f"The {view.label(a)} and the {view.label(b)} are on consecutive days."
+                    )))
+            edge = {0: request.context.day_before, 6: request.context.day_after}
+            if view.day(a) in edge and context_is_key(edge[view.day(a)]):
+                side = "last Sunday's" if view.day(a) == 0 else "next Monday's"
+                out.append(Violation(self.key, (a.id,), (
+                    f"The {view.label(a)} is next to {side} {edge[view.day(a)]}."
+                )))
+        return out

@@ -1,0 +1,63 @@
+"""time_of_day (soft): each session starts in its kind's preferred part of the day."""
+
+from __future__ import annotations
+
+from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
+from scheduler.domain import Request, Schedule
+from scheduler.settings import get_settings
+from scheduler.week import local_datetime
+
+__all__ = ["TimeOfDay", "PARTS_OF_DAY"]
+
+# Local start-time ranges [from, to) in minutes after midnight.
+PARTS_OF_DAY: dict[str, tuple[int, int]] = {
+    "morning": (5 * 60, 12 * 60),
+    "midday": (11 * 60, 15 * 60),
+    "evening": (16 * 60, 22 * 60),
+}
+
+
+class TimeOfDay(Rule):
+    key = "time_of_day"
+    summary = "Sessions start in the part of the day you prefer for their kind."
+    severity = Severity.soft
+    parameters = ("preferences.time_of_day",)
+
+    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+        weight = get_settings().weight_time_of_day
+        terms = []
+        for spec in v.specs:
+            part = request.preferences.time_of_day.get(spec.kind)
+            if part is None:
+                continue
+            lo, hi = PARTS_OF_DAY[part]
+            fitting = []
+            for day in range(7):
+                date = v.week.date(day)
+                inside = model.new_bool_var(f"{spec.id}.{part}_on_day{day}")
+                start = v.start[spec.id]
+                earliest = v.week.minute(local_datetime(date, lo, v.week.tz))
+                latest = v.week.minute(local_datetime(date, hi, v.week.tz)) - 1
+                model.add(start >= earliest).only_enforce_if(inside)
+                model.add(start <= latest).only_enforce_if(inside)
+                fitting.append(inside)
+            outside = model.new_bool_var(f"{spec.id}.outside_{part}")
+            model.add_bool_or([outside, v.present[spec.id].Not(), *fitting])
+            terms.append(PenaltyTerm(self.key, weight, outside, (spec.id,)))
+        return terms
+
+    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
+        view = WeekView(request, schedule)
+        weight = get_settings().weight_time_of_day
+        out = []
+        for s in view.counted:
+            part = request.preferences.time_of_day.get(s.kind)
+            if part is None:
+                continue
+            lo, hi = PARTS_OF_DAY[part]
+            local = s.start.astimezone(view.week.tz)
+            if not lo <= local.hour * 60 + local.minute < hi:
+                out.append(Violation(self.key, (s.id,), (
+                    f"The {view.label(s)} is not in the {part} you prefer for {s.kind.value} runs."
+                ), weight))
+        return out

@@ -1,0 +1,257 @@
+"""What a runner asks for (a request) and what plyoplan answers (a schedule).
+
+These pydantic models are the public JSON contract of DESIGN.md: unknown fields are
+errors, every field says what it means, and validators reject inconsistent input with a
+sentence a runner can act on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "Kind", "KEY_KINDS", "RUN_KINDS", "Level", "Weekday", "WEEKDAYS", "Status",
+    "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
+    "Request", "Drill", "HARD_RULE_KEYS", "clock_minutes", "PlannedSession", "Schedule", "LEVELS", "LevelDosing",
+]
+
+
+class Kind(StrEnum):
+    easy = "easy"
+    tempo = "tempo"
+    hill = "hill"
+    long = "long"
+    plyo = "plyo"
+
+
+KEY_KINDS = frozenset({Kind.tempo, Kind.hill, Kind.long})
+RUN_KINDS = frozenset({Kind.easy, Kind.tempo, Kind.hill, Kind.long})
+
+Level = Literal["beginner", "intermediate", "advanced"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Status = Literal["planned", "done", "missed", "dropped"]
+TimeOfDay = Literal["morning", "midday", "evening"]
+# The public keys of the hard rules (DESIGN.md); constraints/ implements one module each.
+HARD_RULE_KEYS: tuple[str, ...] = (
+    "availability", "one_run_per_day", "no_plyo_before_key", "plyo_after_easy",
+    "weekly_contacts", "plyo_gap", "no_consecutive_key_days", "rest_days",
+)
+ContextKind = Literal["easy", "tempo", "hill", "long", "plyo", "race", "rest"]
+
+
+class LevelDosing(BaseModel):
+    """Plyometric starting doses for one level (DESIGN.md's table)."""
+
+    contacts_low: int
+    contacts_high: int
+    sessions_per_week: int
+    weekly_cap: int
+
+
+LEVELS: dict[str, LevelDosing] = {
+    "beginner": LevelDosing(contacts_low=60, contacts_high=80, sessions_per_week=1,
+                            weekly_cap=120),
+    "intermediate": LevelDosing(contacts_low=80, contacts_high=120, sessions_per_week=2,
+                                weekly_cap=220),
+    "advanced": LevelDosing(contacts_low=100, contacts_high=140, sessions_per_week=2,
+                            weekly_cap=280),
+}
+
+_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def clock_minutes(text: str) -> int:
+    """'06:30' -> 390. '24:00' is allowed as the end of a day."""
+    match = _CLOCK.match(text)
+    if not match or (match.group(1) == "24" and match.group(2) != "00"):
+        raise ValueError(f"'{text}' is not a clock time; use HH:MM between 00:00 and 24:00")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Runner(_Strict):
+    name: str = Field("runner", min_length=1, max_length=80, description="Who is training.")
+    level: Level = Field("intermediate", description="Plyometric experience: sets contacts.")
+    timezone: str = Field("UTC", description="IANA time zone of the runner, e.g. Europe/Berlin.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not an IANA time zone; use a name like Europe/Berlin"
+            ) from None
+        return value
+
+
+class BusyInterval(_Strict):
+    start: datetime = Field(description="Start, ISO 8601 with a UTC offset.")
+    end: datetime = Field(description="End, ISO 8601 with a UTC offset, after start.")
+    summary: str = Field("", max_length=200, description="What it is, e.g. 'dentist'.")
+
+    @model_validator(mode="after")
+    def _aware_and_ordered(self) -> BusyInterval:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("start and end need a UTC offset, e.g. 2026-12-01T12:00:00+01:00")
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class SessionRequest(_Strict):
+    kind: Kind = Field(description="easy, tempo, hill, long or plyo.")
+    minutes: int = Field(ge=5, le=360, description="Duration in minutes (5 to 360).")
+    id: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9._@-]{1,120}$",
+        description="Stable id (also the calendar UID); generated when absent.",
+    )
+    contacts: int | None = Field(
+        None, ge=0, le=400, description="Plyo ground contacts; default from the level."
+    )
+
+
+class Context(_Strict):
+    day_before: ContextKind | None = Field(
+        None, description="Kind of session on the Sunday before this week, if any."
+    )
+    day_after: ContextKind | None = Field(
+        None, description="Kind of session on the Monday after this week, if any."
+    )
+
+
+class RuleSettings(_Strict):
+    buffer_minutes: int = Field(15, ge=0, le=240, description="Free time kept around busy events.")
+    rest_days: int = Field(1, ge=0, le=7, description="Full rest days wanted per week.")
+    plyo_gap_hours: int = Field(48, ge=0, le=168, description="Hours between plyo sessions.")
+    plyo_after_easy_max_gap_minutes: int = Field(
+        60, ge=0, le=720, description="Longest wait from the end of the easy run to plyo."
+    )
+    weekly_contacts_cap: int | None = Field(
+        None, ge=0, le=1000, description="Weekly plyo contacts limit; default by level."
+    )
+    runs_per_day: int = Field(1, ge=1, le=3, description="Runs allowed per day (2 = doubles).")
+    off: list[str] = Field(
+        default_factory=list, description="Keys of hard rules to turn off for this runner."
+    )
+    tentative_blocks: bool = Field(True, description="Tentative calendar events count as busy.")
+    all_day_blocks: bool = Field(False, description="All-day calendar events block the day.")
+
+
+class Preferences(_Strict):
+    long_run_days: list[Weekday] = Field(
+        default_factory=lambda: ["sat", "sun"], description="Preferred days for the long run."
+    )
+    time_of_day: dict[Kind, TimeOfDay] = Field(
+        default_factory=dict,
+        description="Preferred time per kind: morning (05-12), midday (11-15), evening (16-22).",
+    )
+
+
+Window = Annotated[list[str], Field(min_length=2, max_length=2)]
+
+
+class Request(_Strict):
+    runner: Runner = Field(default_factory=Runner, description="Who is training.")
+    week_start: date = Field(description="The Monday the week starts on.")
+    availability: dict[Weekday, list[Window]] = Field(
+        default_factory=dict, description="Free windows per weekday, local [start, end] HH:MM."
+    )
+    busy: list[BusyInterval] = Field(default_factory=list, description="One-off busy times.")
+    busy_calendars: list[str] = Field(
+        default_factory=list, description="Busy calendars (.ics paths or URLs)."
+    )
+    sessions: list[SessionRequest] = Field(
+        min_length=1, max_length=21, description="The sessions wanted this week."
+    )
+    context: Context = Field(default_factory=Context, description="The days around this week.")
+    rules: RuleSettings = Field(default_factory=RuleSettings, description="Rule parameters.")
+    preferences: Preferences = Field(default_factory=Preferences, description="Soft wishes.")
+
+    @field_validator("week_start")
+    @classmethod
+    def _monday(cls, value: date) -> date:
+        if value.weekday() != 0:
+            raise ValueError(f"{value} is a {value:%A}; a week starts on a Monday")
+        return value
+
+    @field_validator("availability")
+    @classmethod
+    def _windows(cls, value: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+        for day, windows in value.items():
+            for start, end in windows:
+                if clock_minutes(end) <= clock_minutes(start):
+                    raise ValueError(f"on {day} the window {start}-{end} ends before it starts")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Request:
+        ids = [s.id for s in self.sessions if s.id]
+        if len(ids) != len(set(ids)):
+            raise ValueError("session ids must be unique")
+        unknown = sorted(set(self.rules.off) - set(HARD_RULE_KEYS))
+        if unknown:
+            raise ValueError(
+                f"rules.off names unknown rule(s) {', '.join(unknown)}; "
+                f"known: {', '.join(HARD_RULE_KEYS)}"
+            )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.runner.timezone)
+
+    @property
+    def contacts_cap(self) -> int:
+        if self.rules.weekly_contacts_cap is not None:
+            return self.rules.weekly_contacts_cap
+        return LEVELS[self.runner.level].weekly_cap
+
+
+class Drill(_Strict):
+    name: str = Field(description="Drill name, e.g. 'pogo hops'.")
+    sets: int = Field(ge=1, description="Number of sets.")
+    reps: int = Field(ge=1, description="Ground contacts per set.")
+
+
+class PlannedSession(_Strict):
+    id: str = Field(description="Stable id, also the calendar UID.")
+    kind: Kind = Field(description="easy, tempo, hill, long or plyo.")
+    key: bool = Field(description="True for key workouts (tempo, hill, long).")
+    start: datetime = Field(description="Start with the runner's UTC offset.")
+    end: datetime = Field(description="End with the runner's UTC offset.")
+    contacts: int = Field(0, ge=0, description="Plyo ground contacts; 0 for runs.")
+    drills: list[Drill] = Field(default_factory=list, description="Plyo drills, in order.")
+    status: Status = Field("planned", description="planned, done, missed or dropped.")
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+class Schedule(_Strict):
+    week_start: date = Field(description="The Monday of the week.")
+    timezone: str = Field(description="The runner's IANA time zone.")
+    status: Literal["optimal", "feasible", "infeasible", "unknown"] = Field(
+        description="optimal/feasible: a plan; infeasible: rules collide; unknown: out of time."
+    )
+    sessions: list[PlannedSession] = Field(default_factory=list, description="The plan.")
+    dropped: list[str] = Field(default_factory=list, description="Ids of sessions given up.")
+    explanation: list[dict[str, Any]] = Field(
+        default_factory=list, description="Conflicts, fixes, reasons (see DESIGN.md)."
+    )
+    penalties: dict[str, int] = Field(
+        default_factory=dict, description="Soft-rule penalties paid, by rule key."
+    )
+    request: Request | None = Field(None, description="The request this week was planned for.")
