@@ -234,6 +234,9 @@ class PlannedSession(_Strict):
     contacts: int = Field(0, ge=0, description="Plyo ground contacts; 0 for runs.")
     drills: list[Drill] = Field(default_factory=list, description="Plyo drills, in order.")
     status: Status = Field("planned", description="planned, done, missed or dropped.")
+    sequence: int = Field(
+        0, ge=0, description="Calendar SEQUENCE: raised each time the time or status changes."
+    )
 
     @property
     def minutes(self) -> int:

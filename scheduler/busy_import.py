@@ -1,0 +1,44 @@
+"""Fold busy calendars (files or URLs) into a request's one-off busy intervals.
+
+After this the request carries every busy interval it was planned around, so a schedule
+JSON is enough to check or re-plan the week without fetching calendars again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from scheduler.domain import BusyInterval, Request
+from scheduler.errors import BadRequest
+
+__all__ = ["with_calendars"]
+
+
+def with_calendars(
+    request: Request, sources: Sequence[str] = (), base_dir: Path | None = None
+) -> tuple[Request, list[str]]:
+    """The request with its `busy_calendars` and `sources` read into `busy`, and warnings."""
+    wanted = [*request.busy_calendars, *sources]
+    if not wanted:
+        return request, []
+    from scheduler.calendars import BusyOptions, CalendarError, read_busy
+
+    options = BusyOptions(
+        tentative_blocks=request.rules.tentative_blocks,
+        all_day_blocks=request.rules.all_day_blocks,
+    )
+    busy = list(request.busy)
+    warnings: list[str] = []
+    for source in wanted:
+        try:
+            reading = read_busy(source, week_start=request.week_start, tz=request.tz,
+                                options=options, base_dir=base_dir)
+        except CalendarError as err:
+            raise BadRequest(str(err)) from None
+        busy.extend(
+            BusyInterval(start=e.start, end=e.end, summary=e.summary[:200])
+            for e in reading.events
+        )
+        warnings.extend(reading.warnings)
+    return request.model_copy(update={"busy": busy, "busy_calendars": []}), warnings

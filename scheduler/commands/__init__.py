@@ -1,0 +1,1 @@
+"""One module per `plyoplan` subcommand (see scheduler/cli.py)."""
