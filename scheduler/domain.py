@@ -254,6 +254,9 @@ class Schedule(_Strict):
     explanation: list[dict[str, Any]] = Field(
         default_factory=list, description="Conflicts, fixes, reasons (see DESIGN.md)."
     )
+    changes: list[dict[str, Any]] = Field(
+        default_factory=list, description="What a re-plan changed, one item per session."
+    )
     penalties: dict[str, int] = Field(
         default_factory=dict, description="Soft-rule penalties paid, by rule key."
     )
