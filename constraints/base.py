@@ -85,7 +85,7 @@ class WeekView:
     def of_kind(self, *kinds: Kind) -> list[PlannedSession]:
         return [s for s in self.counted if s.kind in kinds]
 
-    def keys(self) -> list[PlannedSession]:
+    def key_sessions(self) -> list[PlannedSession]:
         return [s for s in self.counted if s.kind in KEY_KINDS]
 
     def on_day(self, day: int) -> list[PlannedSession]:

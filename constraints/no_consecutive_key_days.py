@@ -33,8 +33,8 @@ class NoConsecutiveKeyDays(Rule):
     def check(self, request: Request, schedule: Schedule) -> list[Violation]:
         view = WeekView(request, schedule)
         out = []
-        for a in view.keys():
-            for b in view.keys():
+        for a in view.key_sessions():
+            for b in view.key_sessions():
                 if view.day(b) == view.day(a) + 1:
                     out.append(Violation(self.key, (a.id, b.id), (
                         f"The {view.label(a)} and the {view.label(b)} are on consecutive days."

@@ -38,7 +38,7 @@ class NoPlyoBeforeKey(Rule):
         out = []
         for plyo in view.of_kind(Kind.plyo):
             day = view.day(plyo)
-            for key in view.keys():
+            for key in view.key_sessions():
                 if view.day(key) == day + 1:
                     out.append(Violation(self.key, (plyo.id, key.id), (
                         f"The plyo session on {view.day_name(day)} is the day before "
@@ -50,7 +50,7 @@ class NoPlyoBeforeKey(Rule):
                     f"{request.context.day_after}."
                 )))
         if request.context.day_before == "plyo":
-            for key in view.keys():
+            for key in view.key_sessions():
                 if view.day(key) == 0:
                     out.append(Violation(self.key, (key.id,), (
                         f"The {view.label(key)} comes the day after last Sunday's plyo session."

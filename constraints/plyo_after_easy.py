@@ -59,7 +59,7 @@ class PlyoAfterEasy(Rule):
                     f"The {view.label(plyo)} does not start within {gap} min after "
                     f"an easy run that day."
                 )))
-            for key in view.keys():
+            for key in view.key_sessions():
                 if view.day(key) == day:
                     out.append(Violation(self.key, (plyo.id, key.id), (
                         f"The plyo session shares {view.day_name(day)} with the {view.label(key)}."

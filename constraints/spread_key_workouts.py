@@ -36,6 +36,6 @@ class SpreadKeyWorkouts(Rule):
             Violation(self.key, (a.id, b.id), (
                 f"Only one day separates the {view.label(a)} and the {view.label(b)}."
             ), weight)
-            for a, b in combinations(view.keys(), 2)
+            for a, b in combinations(view.key_sessions(), 2)
             if abs(view.day(a) - view.day(b)) == 2
         ]

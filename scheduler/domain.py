@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 __all__ = [
     "Kind", "KEY_KINDS", "RUN_KINDS", "Level", "Weekday", "WEEKDAYS", "Status",
     "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
-    "Request", "Drill", "HARD_RULE_KEYS", "clock_minutes", "PlannedSession", "Schedule", "LEVELS", "LevelDosing",
+    "Request", "Drill", "HARD_RULE_KEYS", "clock_minutes", "PlannedSession", "Schedule",
+    "LEVELS", "LevelDosing",
 ]
 
 

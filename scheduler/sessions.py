@@ -46,7 +46,7 @@ def session_specs(request: Request) -> list[SessionSpec]:
         drills: tuple[Drill, ...] = ()
         if wanted.kind is Kind.plyo:
             level = request.runner.level
-            contacts = wanted.contacts if wanted.contacts is not None else LEVELS[level].contacts_low
+            contacts = LEVELS[level].contacts_low if wanted.contacts is None else wanted.contacts
             drills = tuple(default_drills(level, contacts))
         specs.append(SessionSpec(sid, wanted.kind, wanted.minutes, contacts, drills))
     taken = [s.id for s in specs]

@@ -22,7 +22,7 @@ from scheduler.variables import WeekVars
 from scheduler.week import Week
 
 __all__ = ["WeekModel", "build_week_model", "new_solver", "plan_week", "extract_sessions",
-           "STATUS_NAMES"]
+           "STATUS_NAMES", "Solved", "solve_request", "enforce_rules"]
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "optimal",
@@ -99,8 +99,19 @@ def extract_sessions(wm: WeekModel, solver: cp_model.CpSolver) -> list[PlannedSe
     return sorted(planned, key=lambda s: s.start)
 
 
+@dataclass
+class Solved:
+    schedule: Schedule
+    objective: int | None  # the solver's objective value; None without a plan
+
+
 def plan_week(request: Request, settings: Settings | None = None) -> Schedule:
     """Plan the week. Status infeasible/unknown comes back with no sessions."""
+    return solve_request(request, settings).schedule
+
+
+def solve_request(request: Request, settings: Settings | None = None) -> Solved:
+    """Plan the week and keep the solver's objective (the oracle compares the two)."""
     wm = build_week_model(request)
     enforce_rules(wm, frozenset(request.rules.off))
     solver = new_solver(settings)
@@ -113,7 +124,8 @@ def plan_week(request: Request, settings: Settings | None = None) -> Schedule:
         status=status,  # type: ignore[arg-type]
         request=request,
     )
-    if status in ("optimal", "feasible"):
-        schedule.sessions = extract_sessions(wm, solver)
-        schedule.penalties = soft_penalties(request, schedule)
-    return schedule
+    if status not in ("optimal", "feasible"):
+        return Solved(schedule, None)
+    schedule.sessions = extract_sessions(wm, solver)
+    schedule.penalties = soft_penalties(request, schedule)
+    return Solved(schedule, round(solver.objective_value))
