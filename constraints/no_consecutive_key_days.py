@@ -1,4 +1,8 @@
-"""no_consecutive_key_days: never two key-workout days in a row (hard/easy)."""
+"""no_consecutive_key_days: never two key-workout days in a row (hard/easy).
+
+Two key workouts on one day (possible with doubles) would stack hard efforts just the
+same, so the rule forbids that too.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ __all__ = ["NoConsecutiveKeyDays"]
 
 class NoConsecutiveKeyDays(Rule):
     key = "no_consecutive_key_days"
-    summary = "No key workouts on consecutive days: a hard day is followed by an easy one."
+    summary = (
+        "No key workouts on consecutive days (or two on one day): a hard day is followed "
+        "by an easy one."
+    )
     severity = Severity.hard
 
     def post(self, model, v, request: Request) -> list[PenaltyTerm]:
@@ -20,10 +27,12 @@ class NoConsecutiveKeyDays(Rule):
             for b in keys:
                 if a is b:
                     continue
-                for day in range(6):
-                    model.add_bool_or(
-                        [v.on(a, day).Not(), v.on(b, day + 1).Not()]
-                    ).only_enforce_if(enforce)
+                for day in range(7):
+                    next_days = (day, day + 1) if day < 6 else (day,)
+                    for other in next_days:
+                        model.add_bool_or(
+                            [v.on(a, day).Not(), v.on(b, other).Not()]
+                        ).only_enforce_if(enforce)
             if context_is_key(request.context.day_before):
                 model.add_implication(enforce, v.on(a, 0).Not())
             if context_is_key(request.context.day_after):
@@ -33,12 +42,16 @@ class NoConsecutiveKeyDays(Rule):
     def check(self, request: Request, schedule: Schedule) -> list[Violation]:
         view = WeekView(request, schedule)
         out = []
-        for a in view.key_sessions():
-            for b in view.key_sessions():
-                if view.day(b) == view.day(a) + 1:
+        keys = sorted(view.key_sessions(), key=lambda s: s.start)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1:]:
+                gap = view.day(b) - view.day(a)
+                if gap in (0, 1):
+                    where = "on the same day" if gap == 0 else "on consecutive days"
                     out.append(Violation(self.key, (a.id, b.id), (
-                        f"The {view.label(a)} and the {view.label(b)} are on consecutive days."
+                        f"The {view.label(a)} and the {view.label(b)} are {where}."
                     )))
+        for a in keys:
             edge = {0: request.context.day_before, 6: request.context.day_after}
             if view.day(a) in edge and context_is_key(edge[view.day(a)]):
                 side = "last Sunday's" if view.day(a) == 0 else "next Monday's"
