@@ -1,0 +1,53 @@
+"""The .ics export round-trips: parsed back by icalendar and by the strict `ical`
+package, every event is a session at the same instants, with its id as UID."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import icalendar
+from ical.calendar_stream import IcsCalendarStream
+from hypothesis import HealthCheck, given, settings
+
+from scheduler.ics import schedule_to_ics, session_title
+from scheduler.io import load_request
+from scheduler.solve import plan_week
+from tests.oracle import assert_valid
+from tests.strategies import requests
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def assert_round_trip(schedule) -> None:
+    data = schedule_to_ics(schedule)
+    cal = icalendar.Calendar.from_ical(data)
+    events = {str(e["UID"]): e for e in cal.walk("VEVENT")}
+    assert set(events) == {s.id for s in schedule.sessions}
+    for s in schedule.sessions:
+        event = events[s.id]
+        assert event.decoded("DTSTART") == s.start and event.decoded("DTEND") == s.end
+        assert str(event["SUMMARY"]) == session_title(s)
+        assert event.decoded("DTSTART").tzinfo is not None  # never floating
+    strict = IcsCalendarStream.calendar_from_ics(data.decode())
+    assert {e.uid: (e.dtstart, e.dtend) for e in strict.events} == {
+        s.id: (s.start, s.end) for s in schedule.sessions
+    }
+
+
+def test_office_worker_week_round_trips_through_both_parsers():
+    schedule = plan_week(load_request(EXAMPLES / "office_worker.json"))
+    assert_valid(schedule)
+    assert_round_trip(schedule)
+    data = schedule_to_ics(schedule).decode()
+    assert "SUMMARY:Plyometrics · 80 contacts" in data
+    assert "BEGIN:VTIMEZONE" in data and "TZID:Europe/Berlin" in data
+    assert "METHOD" not in data
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_any_planned_week_round_trips(request):
+    schedule = plan_week(request)
+    if schedule.sessions:
+        assert_valid(schedule)
+        assert_round_trip(schedule)
