@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import icalendar
-from ical.calendar_stream import IcsCalendarStream
 from hypothesis import HealthCheck, given, settings
+from ical.calendar_stream import IcsCalendarStream
 
 from scheduler.ics import schedule_to_ics, session_title
 from scheduler.io import load_request
