@@ -60,7 +60,7 @@ def busy_blocks(request: Request, week: Week, buffer_minutes: int | None = None)
 
 def weekly_windows(request: Request, week: Week) -> list[tuple[int, int, int]]:
     """(day, start, end) of the availability windows of this week, merged per day."""
-    out = []
+    out: list[tuple[int, int, int]] = []
     for day, name in enumerate(WEEKDAYS):
         spans = []
         for start_text, end_text in request.availability.get(name, []):

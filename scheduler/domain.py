@@ -121,6 +121,9 @@ class SessionRequest(_Strict):
     contacts: int | None = Field(
         None, ge=0, le=400, description="Plyo ground contacts; default from the level."
     )
+    intensity: Literal["low", "moderate", "high"] | None = Field(
+        None, description="Plyo drill intensity class (low, moderate, high); default by level."
+    )
 
 
 class Context(_Strict):
@@ -152,7 +155,8 @@ class RuleSettings(_Strict):
 
 class Preferences(_Strict):
     long_run_days: list[Weekday] = Field(
-        default_factory=lambda: ["sat", "sun"], description="Preferred days for the long run."
+        default_factory=lambda: list[Weekday](("sat", "sun")),
+        description="Preferred days for the long run.",
     )
     time_of_day: dict[Kind, TimeOfDay] = Field(
         default_factory=dict,
