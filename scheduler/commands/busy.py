@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,7 +56,5 @@ def run(args: argparse.Namespace) -> int:
                             base_dir=Path.cwd())
     except CalendarError as err:
         raise BadRequest(str(err)) from None
-    print(format_busy(reading, args.tz))
-    for warning in reading.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    print(format_busy(reading, args.tz))  # the warnings are listed under the intervals
     return 0
