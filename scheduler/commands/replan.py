@@ -1,0 +1,89 @@
+"""`plyoplan replan`: re-plan the rest of a week after a missed session or a changed
+calendar, moving as little as possible, and say what moved and why."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from scheduler.busy_import import with_calendars
+from scheduler.domain import BusyInterval, Request
+from scheduler.errors import BadRequest, RulesConflict
+from scheduler.ics import schedule_to_ics
+from scheduler.io import load_schedule, write_text
+from scheduler.render import week_table
+from scheduler.replan import describe_changes, replan
+
+__all__ = ["add_parser", "run", "parse_at"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "replan", help="re-plan the rest of a week after a missed session",
+        description="Re-plan the rest of the week in SCHEDULE (a file written by "
+                    "'plyoplan plan --json') under every rule, changing as little as "
+                    "possible. Sessions before --at are fixed: missed if given with "
+                    "--missed, done otherwise.",
+    )
+    p.add_argument("schedule", type=Path, help="schedule JSON written by 'plyoplan plan --json'")
+    p.add_argument("--missed", action="append", default=[], metavar="ID",
+                   help="id of a session that was (or will be) missed; repeatable")
+    p.add_argument("--done", action="append", default=[], metavar="ID",
+                   help="id of a session that was done; repeatable")
+    p.add_argument("--at", metavar="DATETIME",
+                   help="the moment of re-planning, e.g. 2026-12-02T07:30 (runner's local "
+                        "time unless it has an offset); default now")
+    p.add_argument("--busy", action="append", default=[], metavar="ICS",
+                   help="busy calendar (.ics file or URL) whose events are added to the busy "
+                        "times the week was planned around; repeatable")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the new schedule JSON here")
+    p.add_argument("--ics", type=Path, metavar="OUT", help="write an iCalendar file here")
+    p.set_defaults(run=run)
+
+
+def parse_at(text: str | None) -> datetime:
+    """The --at option as a datetime (naive = the runner's local time); now when absent."""
+    if text is None:
+        return datetime.now().astimezone()
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"--at '{text}' is not a date and time; use ISO 8601 such as "
+                         f"2026-12-02T07:30 or 2026-12-02T07:30+01:00.") from None
+
+
+def _with_new_busy(request: Request, sources: list[str], base_dir: Path) -> Request:
+    """The request with the calendars' busy times added (each interval once)."""
+    updated, warnings = with_calendars(request, sources, base_dir=base_dir)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    seen: set[tuple[datetime, datetime, str]] = set()
+    busy: list[BusyInterval] = []
+    for b in updated.busy:
+        if (b.start, b.end, b.summary) not in seen:
+            seen.add((b.start, b.end, b.summary))
+            busy.append(b)
+    return updated.model_copy(update={"busy": busy})
+
+
+def run(args: argparse.Namespace) -> int:
+    schedule = load_schedule(args.schedule)
+    assert schedule.request is not None  # load_schedule insists on it
+    request = schedule.request
+    if args.busy:
+        request = _with_new_busy(request, args.busy, args.schedule.parent)
+    result = replan(schedule, missed=args.missed, done=args.done, at=parse_at(args.at),
+                    request=request)
+    if result.status not in ("optimal", "feasible"):
+        texts = " ".join(item["text"] for item in result.explanation)
+        raise RulesConflict(texts or "The rest of the week cannot be re-planned.")
+    if args.json:
+        write_text(args.json, result.model_dump_json(indent=2) + "\n")
+    if args.ics:
+        write_text(args.ics, schedule_to_ics(result))
+    print(describe_changes(result))
+    print()
+    print(week_table(result))
+    return 0
