@@ -10,7 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from scheduler.domain import Request, Schedule
 from scheduler.errors import BadRequest
-from scheduler.messages import validation_sentences
+from scheduler.messages import MAX_SENTENCES, validation_sentences
+from scheduler.sessions import session_specs
 
 __all__ = ["read_json", "load_request", "load_schedule", "parse_model", "write_text"]
 
@@ -19,19 +20,26 @@ M = TypeVar("M", bound=BaseModel)
 
 def read_json(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not an error
     except FileNotFoundError:
         raise BadRequest(f"File '{path}' was not found.") from None
     except IsADirectoryError:
         raise BadRequest(f"'{path}' is a folder; give a JSON file.") from None
     except UnicodeDecodeError:
-        raise BadRequest(f"File '{path}' is not UTF-8 text.") from None
+        raise BadRequest(f"File '{path}' is not UTF-8 text; save it as UTF-8 JSON.") from None
+    except OSError as err:
+        raise BadRequest(f"File '{path}' could not be read: {err.strerror}.") from None
+    if not text.strip():
+        raise BadRequest(f"File '{path}' is empty; it should hold a JSON object {{ ... }}.")
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise BadRequest(
-            f"File '{path}' is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}."
+            f"File '{path}' is not valid JSON: {err.msg.lower()} at line {err.lineno} "
+            f"column {err.colno}."
         ) from None
+    except RecursionError:
+        raise BadRequest(f"File '{path}' is nested too deeply to be a request.") from None
 
 
 def parse_model(model: type[M], data: Any, source: str) -> M:
@@ -39,11 +47,20 @@ def parse_model(model: type[M], data: Any, source: str) -> M:
         return model.model_validate(data)
     except ValidationError as err:
         sentences = validation_sentences(err)
+        more = len(sentences) - MAX_SENTENCES
+        if more > 0:
+            sentences = [*sentences[:MAX_SENTENCES],
+                         f"And {more} more problem{'s' if more > 1 else ''} like these."]
         raise BadRequest(f"{source}: " + " ".join(sentences)) from None
 
 
 def load_request(path: Path) -> Request:
-    return parse_model(Request, read_json(path), str(path))
+    request = parse_model(Request, read_json(path), str(path))
+    try:
+        session_specs(request)  # generated ids must not collide with given ones
+    except ValueError as err:
+        raise BadRequest(f"{path}: Field 'sessions': {err}.") from None
+    return request
 
 
 def load_schedule(path: Path) -> Schedule:

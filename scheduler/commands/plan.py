@@ -1,19 +1,32 @@
-"""`plyoplan plan`: the main job — plan one week and print it."""
+"""`plyoplan plan`: the main job — plan one week and print it.
+
+When the rules cannot all be met it prints (and writes into the JSON's `explanation`) the
+smallest set of conflicting rules with the facts behind it and the single changes that
+would make the week fit, and exits 3. `--drop-if-needed` gives up the fewest, least
+important sessions instead; `--why` says for each session what keeps it where it is.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from scheduler.busy_import import with_calendars
+from scheduler.domain import Schedule
+from scheduler.drop import plan_with_drops
 from scheduler.errors import RulesConflict
+from scheduler.explain import explain_infeasible
 from scheduler.ics import schedule_to_ics
 from scheduler.io import load_request, write_text
 from scheduler.render import week_table
 from scheduler.solve import plan_week
+from scheduler.why import why_items
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "explanation_text"]
+
+WIDTH = 92
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +37,56 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="busy calendar (.ics file or http(s)/webcal URL); repeatable")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the schedule JSON here")
     p.add_argument("--ics", type=Path, metavar="OUT", help="write an iCalendar file here")
+    p.add_argument("--why", action="store_true",
+                   help="say for each session what keeps it there and the penalties it pays")
+    p.add_argument("--drop-if-needed", action="store_true",
+                   help="when the rules cannot fit every session, drop the fewest and least "
+                        "important ones instead of failing (exit 0)")
     p.set_defaults(run=run)
+
+
+def _wrap(text: str, first: str, rest: str) -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=first, subsequent_indent=rest)
+
+
+def explanation_text(items: list[dict]) -> str:
+    """Conflict, fix and dropped items as plain text for the terminal."""
+    lines: list[str] = []
+    fixes = [i for i in items if i["type"] == "fix"]
+    dropped = [i for i in items if i["type"] == "dropped"]
+    for item in items:
+        if item["type"] == "conflict":
+            rules = ", ".join(item["rules"]) or "none"
+            what = "Why not every session fits" if dropped else "Why it cannot fit"
+            lines += [f"{what} (rules in conflict: {rules}):", _wrap(item["text"], "  ", "  ")]
+            if item["sessions"]:
+                lines.append(_wrap("Sessions involved: " + ", ".join(item["sessions"]) + ".",
+                                   "  ", "    "))
+    for item in dropped:
+        lines += ["", _wrap(item["text"], "", "  ")]
+    if fixes:
+        lines += ["", "What would fix it (one change each, best first):"]
+        digits = len(str(len(fixes)))
+        pad = digits + 4
+        for n, fix in enumerate(fixes, 1):
+            lines.append(_wrap(fix["text"], f"  {n:>{digits}}. ", " " * pad))
+            lines.append(f"{' ' * pad}change: {fix['change']}")
+    elif any(i["type"] == "conflict" for i in items) and not dropped:
+        lines += ["", "No single change makes this week fit; drop sessions or free more time."]
+    return "\n".join(lines)
+
+
+def why_text(schedule: Schedule) -> str:
+    """The why items, then the soft penalties adding up to the plan's objective."""
+    lines = ["Why each session is where it is:"]
+    for item in schedule.explanation:
+        if item["type"] == "why":
+            lines.append(_wrap(item["text"], "  - ", "    "))
+    paid = {k: v for k, v in schedule.penalties.items() if v}
+    total = sum(schedule.penalties.values())
+    parts = " + ".join(f"{k} {v}" for k, v in paid.items()) or "none"
+    lines.append(f"Soft penalties paid: {parts} = {total} (the plan's objective).")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,14 +95,34 @@ def run(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     schedule = plan_week(request)
+    if schedule.status == "infeasible":
+        if args.drop_if_needed:
+            schedule = plan_with_drops(request)
+        else:
+            schedule.explanation = explain_infeasible(request) or [{
+                "type": "conflict", "rules": [], "sessions": [],
+                "text": "The coaching rules cannot all be met in this week's free time, and "
+                        "a second look found no smaller set of rules to blame."}]
+    if schedule.status in ("optimal", "feasible") and args.why:
+        schedule.explanation += why_items(request, schedule)
     if args.json:
         write_text(args.json, schedule.model_dump_json(indent=2) + "\n")
     if schedule.status == "infeasible":
-        raise RulesConflict("The coaching rules cannot all be met in this week's free time.")
+        print(f"{request.runner.name} · week of {request.week_start:%a %d %b %Y}: the "
+              f"coaching rules cannot all be met.\n")
+        print(explanation_text(schedule.explanation))
+        raise RulesConflict("The coaching rules cannot all be met in this week's free time; "
+                            "the conflict and what would fix it are printed above.")
     if schedule.status == "unknown":
         raise RulesConflict("No plan was found within the time limit; try fewer sessions "
                             "or a longer PLYOPLAN_SOLVER_TIME_LIMIT_SECONDS.")
     if args.ics:
         write_text(args.ics, schedule_to_ics(schedule))
     print(week_table(schedule))
+    if schedule.dropped:
+        print()
+        print(explanation_text(schedule.explanation))
+    if args.why:
+        print()
+        print(why_text(schedule))
     return 0
