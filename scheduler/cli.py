@@ -85,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except RulesConflict as err:
+        sys.stdout.flush()  # what was printed comes before the verdict
         print(f"plyoplan: {err}", file=sys.stderr)
         return EXIT_CONFLICT
     except (BadRequest, PlyoplanError) as err:
+        sys.stdout.flush()  # what was printed comes before the verdict
         print(f"plyoplan: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValidationError as err:
