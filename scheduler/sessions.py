@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from scheduler.domain import KEY_KINDS, LEVELS, Drill, Kind, Request
-from scheduler.drills import default_drills
+from scheduler.drills import plyo_drills
 
 __all__ = ["SessionSpec", "session_specs", "session_id"]
 
@@ -47,7 +47,7 @@ def session_specs(request: Request) -> list[SessionSpec]:
         if wanted.kind is Kind.plyo:
             level = request.runner.level
             contacts = LEVELS[level].contacts_low if wanted.contacts is None else wanted.contacts
-            drills = tuple(default_drills(level, contacts))
+            drills = tuple(plyo_drills(level, contacts, wanted.intensity, request.week_start))
         specs.append(SessionSpec(sid, wanted.kind, wanted.minutes, contacts, drills))
     taken = [s.id for s in specs]
     if len(taken) != len(set(taken)):

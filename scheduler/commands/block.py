@@ -1,0 +1,82 @@
+"""`plyoplan block`: a multi-week plyometric block, planned into the calendar at once."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from scheduler.block import BlockPlan, block_to_ics, plan_block
+from scheduler.busy_import import with_calendars
+from scheduler.domain import Kind, Request
+from scheduler.io import load_request, write_text
+from scheduler.training_log import load_log
+
+__all__ = ["add_parser", "run", "block_table"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "block", help="plan a multi-week plyometric block",
+        description="Plan a block of N weeks from REQUEST's week: plyo contacts rise at "
+                    "most 15% a week up to the level's cap, intensity moves from low to "
+                    "high, every 3rd or 4th week is lighter, and a training log scales "
+                    "the weeks after pain back.")
+    p.add_argument("request", type=Path, help="request JSON file of the first week")
+    p.add_argument("--weeks", type=int, default=8, metavar="N",
+                   help="weeks in the block (default 8; 6 to 8 is typical)")
+    p.add_argument("--log", type=Path, metavar="LOG",
+                   help="training log JSON (written by 'plyoplan log') to adapt to")
+    p.add_argument("--busy", action="append", default=[], metavar="ICS",
+                   help="busy calendar (.ics file or http(s)/webcal URL); repeatable")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the block JSON here")
+    p.add_argument("--ics", type=Path, metavar="OUT", help="write an iCalendar file here")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    request = load_request(args.request)
+    log = load_log(args.log) if args.log else None
+    warnings: list[str] = []
+
+    def with_busy(week: Request) -> Request:
+        folded, said = with_calendars(week, args.busy, base_dir=args.request.parent)
+        warnings.extend(w for w in said if w not in warnings)
+        return folded
+
+    block = plan_block(request, args.weeks, log=log, prepare=with_busy)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.json:
+        write_text(args.json, block.model_dump_json(indent=2) + "\n")
+    if args.ics:
+        write_text(args.ics, block_to_ics(block))
+    print(block_table(block))
+    return 0
+
+
+def block_table(block: BlockPlan) -> str:
+    """The block as a table of weeks, then what each week changes and why."""
+    first = block.weeks[0]
+    request = first.request
+    runner = request.runner.name if request else "runner"
+    lines = [
+        f"{runner} · {len(block.weeks)}-week plyometric block from "
+        f"{first.week_start:%a %d %b %Y} ({first.timezone})",
+        "",
+        f"{'Week':<5} {'Monday':<11} {'Plyo':>4} {'Contacts':>8}  {'Intensity':<10} "
+        f"{'Strides':<8} Plyo sessions",
+    ]
+    for schedule, target in zip(block.weeks, block.progression, strict=True):
+        tz = schedule.request.tz if schedule.request else None
+        when = ", ".join(f"{s.start.astimezone(tz):%a %H:%M} ({s.contacts})"
+                         for s in schedule.sessions if s.kind is Kind.plyo)
+        kind = f"{target.intensity}{'*' if target.deload else ''}"
+        strides = str(target.strides) if target.strides else "-"
+        lines.append(f"{target.week:<5} {schedule.week_start:%a %d %b}  {target.sessions:>4} "
+                     f"{target.contacts:>8}  {kind:<10} {strides:<8} {when or '-'}")
+    lines += ["", "* lighter week: technique only", ""]
+    for target in block.progression:
+        for note in target.notes:
+            lines.append(f"Week {target.week}: {note}")
+    return "\n".join(lines)
