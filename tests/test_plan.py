@@ -70,3 +70,24 @@ def test_plan_command_exits_2_naming_the_field(tmp_path, capsys):
     assert main(["plan", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "week_start" in err and "Tuesday" in err and "Traceback" not in err
+
+
+def test_plan_with_a_painful_log_entry_lowers_this_weeks_plyo_dose(tmp_path, capsys):
+    week = tmp_path / "week.json"
+    assert main(["plan", str(EXAMPLES / "office_worker.json"), "--json", str(week)]) == 0
+    before = next(s for s in json.loads(week.read_text())["sessions"] if s["kind"] == "plyo")
+    log = tmp_path / "log.json"
+    log.write_text(json.dumps({"entries": [{
+        "session": "ana-2026-11-23-plyo-1", "kind": "plyo",
+        "start": "2026-11-29T09:00:00+01:00", "contacts": 80, "intensity": "moderate",
+        "rpe": 6, "discomfort": 5, "note": "calves tight",
+        "logged_at": "2026-11-29T10:00:00+01:00"}]}))
+    capsys.readouterr()
+    out = tmp_path / "adapted.json"
+    assert main(["plan", str(EXAMPLES / "office_worker.json"), "--log", str(log),
+                 "--json", str(out)]) == 0
+    assert "From your training log:" in capsys.readouterr().out
+    schedule = Schedule.model_validate_json(out.read_text())
+    assert_valid(schedule)
+    after = next(s for s in schedule.sessions if s.kind == "plyo")
+    assert after.contacts < before["contacts"]

@@ -22,6 +22,7 @@ from scheduler.ics import schedule_to_ics
 from scheduler.io import load_request, write_text
 from scheduler.render import week_table
 from scheduler.solve import plan_week
+from scheduler.training_log import apply_log, load_log
 from scheduler.why import why_items
 
 __all__ = ["add_parser", "run", "explanation_text"]
@@ -37,6 +38,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="busy calendar (.ics file or http(s)/webcal URL); repeatable")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the schedule JSON here")
     p.add_argument("--ics", type=Path, metavar="OUT", help="write an iCalendar file here")
+    p.add_argument("--log", type=Path, metavar="LOG",
+                   help="training log JSON (from 'plyoplan log'): pain or hard sessions "
+                        "logged last week scale this week's plyometrics back")
     p.add_argument("--why", action="store_true",
                    help="say for each session what keeps it there and the penalties it pays")
     p.add_argument("--drop-if-needed", action="store_true",
@@ -94,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
     request, warnings = with_calendars(request, args.busy, base_dir=args.request.parent)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    adapted: list[str] = []
+    if args.log:
+        request, adapted = apply_log(request, load_log(args.log))
     schedule = plan_week(request)
     if schedule.status == "infeasible":
         if args.drop_if_needed:
@@ -119,6 +126,10 @@ def run(args: argparse.Namespace) -> int:
     if args.ics:
         write_text(args.ics, schedule_to_ics(schedule))
     print(week_table(schedule))
+    if adapted:
+        print()
+        print("From your training log:")
+        print("\n".join(_wrap(reason, "  - ", "    ") for reason in adapted))
     if schedule.dropped:
         print()
         print(explanation_text(schedule.explanation))
