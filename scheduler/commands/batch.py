@@ -1,0 +1,160 @@
+"""`plyoplan batch`: plan a whole squad from a folder of requests or one JSON Lines file.
+
+Progress goes to stderr (redrawn in place on a terminal, a line every 10 % otherwise),
+the summary table to stdout. Exit 0 when every request could be read, even if some weeks
+cannot fit (the summary names them and why); 2 when a request was unreadable or could not
+be planned, after planning all the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+
+from scheduler.batch import (
+    BatchItem,
+    BatchResult,
+    Outcome,
+    collect_requests,
+    default_workers,
+    plan_batch,
+)
+from scheduler.errors import BadRequest
+
+__all__ = ["add_parser", "run", "Progress", "summary_table"]
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+BAR_WIDTH = 30
+REASON_WIDTH = 160  # the whole explanation is in OUT/<name>.json
+LABELS: dict[Outcome, str] = {
+    "planned": "planned", "infeasible": "cannot fit", "unknown": "no plan in time",
+    "bad input": "bad input", "failed": "failed",
+}
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--workers must be a whole number of 1 or more, "
+                                         f"not '{text}'")
+    return value
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "batch", help="plan many runners' weeks at once",
+        description="Plan every request in a folder of *.json files (named by file) or a "
+                    ".jsonl file (one request a line, named by runner.name), writing "
+                    "OUT/<name>.json and OUT/<name>.ics for each and a summary.",
+        epilog="Exit codes: 0 every request was read (some weeks may not fit; see the "
+               "summary), 2 a request was unreadable (all the others are still planned).")
+    p.add_argument("source", type=Path, metavar="DIR|FILE.jsonl",
+                   help="folder of request JSON files, or a JSON Lines file")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder for the plans (created if missing)")
+    p.add_argument("--workers", type=_workers, default=None, metavar="N",
+                   help=f"processes planning side by side (default: cores, here "
+                        f"{default_workers()})")
+    p.set_defaults(run=run)
+
+
+class Progress:
+    """A progress bar on stderr: redrawn in place on a terminal, every 10 % otherwise."""
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total, self.done, self.not_planned = total, 0, 0
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.started = time.perf_counter()
+        self._next_tenth = 1
+
+    def advance(self, result: BatchResult) -> None:
+        self.done += 1
+        self.not_planned += not result.planned
+        if self.live:
+            self.stream.write(f"\r{self._line()}")
+            if self.done == self.total:
+                self.stream.write("\n")
+            self.stream.flush()
+        elif self.done * 10 >= self._next_tenth * self.total:
+            while self.done * 10 >= self._next_tenth * self.total:
+                self._next_tenth += 1
+            print(self._line(), file=self.stream, flush=True)
+
+    def _line(self) -> str:
+        filled = BAR_WIDTH * self.done // self.total
+        bar = "#" * filled + "." * (BAR_WIDTH - filled)
+        seconds = time.perf_counter() - self.started
+        return (f"[{bar}] {self.done}/{self.total} {100 * self.done // self.total:3d}% "
+                f"· {self.not_planned} not planned · {seconds:.1f} s")
+
+
+def _short(result: BatchResult) -> str:
+    """An explanation cut to one readable line; input errors stay whole (they say what to
+    fix in the file)."""
+    if result.outcome != "infeasible" or len(result.reason) <= REASON_WIDTH:
+        return result.reason
+    cut = result.reason[:REASON_WIDTH].rsplit(" ", 1)[0]
+    return f"{cut} … (all of it in {result.name}.json)"
+
+
+def summary_table(items: list[BatchItem], results: dict[str, BatchResult], seconds: float,
+                  workers: int, out_dir: Path) -> str:
+    """The end-of-batch report: counts, then one line per runner not planned, then drops."""
+    ordered = [results[item.name] for item in items]
+    counts = Counter(r.outcome for r in ordered)
+    dropped = [(r.name, sid) for r in ordered for sid in r.dropped]
+    rate = len(ordered) / seconds if seconds > 0 else 0.0
+    lines = [
+        f"{len(ordered)} requests · {workers} worker(s) · {seconds:.1f} s "
+        f"({rate:.0f} a second) · plans in {out_dir}/",
+        "",
+        f"{'outcome':<18}{'runners':>8}",
+    ]
+    lines += [f"{label:<18}{counts.get(outcome, 0):>8}" for outcome, label in LABELS.items()]
+    lines.append(f"{'dropped sessions':<18}{len(dropped):>8}")
+    missing = [r for r in ordered if not r.planned]
+    if missing:
+        width = max(len(r.name) for r in missing)
+        lines += ["", "Not planned:"]
+        lines += [f"  {r.name:<{width}}  {LABELS[r.outcome]:<15}  {_short(r)}" for r in missing]
+    if dropped:
+        lines += ["", "Dropped sessions:"]
+        lines += [f"  {name}: {sid}" for name, sid in dropped]
+    return "\n".join(lines)
+
+
+def _out_dir(out: Path, source: Path) -> Path:
+    if source.is_dir() and out.resolve() == source.resolve():
+        raise BadRequest(f"--out '{out}' is the input folder; plans would be read back as "
+                         f"requests next time. Give another folder.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise BadRequest(f"--out '{out}' is a file; give a folder.") from None
+    except OSError as err:
+        raise BadRequest(f"Could not create the --out folder '{out}': {err.strerror}.") from None
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    items = collect_requests(args.source)
+    out_dir = _out_dir(args.out, args.source)
+    workers = args.workers or default_workers()
+    progress = Progress(len(items))
+    results: dict[str, BatchResult] = {}
+    started = time.perf_counter()
+    for result in plan_batch(items, out_dir, workers):
+        results[result.name] = result
+        progress.advance(result)
+    seconds = time.perf_counter() - started
+    print(summary_table(items, results, seconds, min(workers, len(items)), out_dir))
+    unread = any(r.outcome in ("bad input", "failed") for r in results.values())
+    return EXIT_BAD_INPUT if unread else EXIT_OK
