@@ -17,7 +17,6 @@ invalid or makes the planner fail becomes a reported result; it never stops the 
 from __future__ import annotations
 
 import contextlib
-import inspect
 import json
 import multiprocessing
 import os
@@ -33,6 +32,7 @@ from typing import Any, Literal
 from scheduler.busy_import import with_calendars
 from scheduler.domain import Request, Schedule
 from scheduler.errors import BadRequest, PlyoplanError
+from scheduler.explain import explain_infeasible
 from scheduler.ics import schedule_to_ics
 from scheduler.io import load_request, parse_model, write_text
 from scheduler.solve import plan_week
@@ -168,18 +168,12 @@ def _first_conflict(items: Sequence[dict[str, Any]]) -> str | None:
 
 
 def _explain(request: Request, schedule: Schedule) -> str:
-    """The first conflict's sentence: the planner's own, else from scheduler.explain when
-    it is installed, else a general sentence."""
+    """The first conflict's sentence (the planner's own, else a fresh explanation)."""
     given = _first_conflict(schedule.explanation)
     if given:
         return given
-    try:
-        from scheduler.explain import explain_infeasible
-    except ImportError:
-        return NOT_PLANNED_REASONS["infeasible"]
     # The fixes cost extra solves per week; the batch needs only the conflict.
-    quick = "with_fixes" in inspect.signature(explain_infeasible).parameters
-    items = explain_infeasible(request, with_fixes=False) if quick else explain_infeasible(request)
+    items = explain_infeasible(request, with_fixes=False)
     schedule.explanation = list(items)
     return _first_conflict(items) or NOT_PLANNED_REASONS["infeasible"]
 

@@ -8,13 +8,15 @@ as STATUS:CANCELLED so subscribers see them go away.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from scheduler.domain import Kind, PlannedSession, Schedule
 
-__all__ = ["schedule_to_ics", "session_title", "session_description", "calendar_for"]
+__all__ = ["schedule_to_ics", "session_title", "session_description", "calendar_for",
+           "session_event", "add_timezone"]
 
 TITLES = {
     Kind.easy: "Easy run",
@@ -93,6 +95,21 @@ def schedule_to_ics(schedule: Schedule, *, name: str | None = None,
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
     for session in schedule.sessions:
         cal.add_component(session_event(session, stamp))
-    first = schedule.week_start - timedelta(days=366)
-    cal.add_missing_timezones(first_date=first, last_date=first + timedelta(days=3 * 366))
+    add_timezone(cal, schedule.timezone, schedule.week_start)
     return cal.to_ical()
+
+
+@lru_cache(maxsize=256)
+def _vtimezone(tzid: str, year: int) -> Timezone:
+    # Building a VTIMEZONE walks the zone's transitions: worth doing once per zone and year.
+    # The component is shared between calendars, so it must never be modified.
+    return Timezone.from_tzid(tzid, first_date=date(year - 1, 1, 1),
+                              last_date=date(year + 2, 1, 1))
+
+
+def add_timezone(cal: Calendar, tzid: str, around: date) -> None:
+    """Add the VTIMEZONE of `tzid` covering the years around `around` (none for UTC,
+    whose times are written with Z)."""
+    if tzid in ("UTC", "Etc/UTC"):
+        return
+    cal.add_component(_vtimezone(tzid, around.year))

@@ -81,6 +81,7 @@ def new_solver(settings: Settings | None = None, time_limit: float | None = None
     solver.parameters.max_time_in_seconds = time_limit or settings.solver_time_limit_seconds
     solver.parameters.num_workers = 1  # deterministic: same request, same plan
     solver.parameters.random_seed = settings.solver_seed
+    solver.parameters.cp_model_presolve = settings.solver_presolve
     return solver
 
 
