@@ -1,0 +1,1 @@
+"""One module per resource: plans (JSON API), feeds (the calendar), pages (HTML)."""

@@ -1,0 +1,105 @@
+"""The web app served for real on 127.0.0.1, for tests that speak HTTP to it.
+
+`serve_in_thread` runs uvicorn in a background thread of the test process (fast to
+start; the test can also open the same SQLite file); `serve_in_process` starts
+`plyoplan serve` as a child process (optionally with several worker processes), its
+output in a .log file beside the database.
+Both listen on a free loopback port, use a real SQLite file, and stop when the
+context exits.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from web.app import create_app
+from web.settings import WebSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database: Path
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60.0, **kwargs)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_up(url: str, alive: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError("the server stopped while starting")
+        try:
+            if httpx.get(f"{url}/openapi.json", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server at {url} did not come up within {timeout} s")
+
+
+@contextmanager
+def serve_in_thread(database: Path, **settings: Any) -> Iterator[LiveServer]:
+    app = create_app(WebSettings(database_url=f"sqlite:///{database}", **settings))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, thread.is_alive)
+        yield LiveServer(url, database)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@contextmanager
+def serve_in_process(database: Path, *, workers: int = 1,
+                     env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    port = free_port()
+    child_env = {**os.environ, "PLYOPLAN_DATABASE_URL": f"sqlite:///{database}", **(env or {})}
+    log = database.with_suffix(".log").open("wb")  # the server's own words, if it fails
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scheduler.cli", "serve", "--port", str(port),
+         "--workers", str(workers), "--no-access-log"],
+        cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, lambda: process.poll() is None)
+        yield LiveServer(url, database)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()

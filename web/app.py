@@ -1,0 +1,133 @@
+"""The plyoplan web app: JSON API under /api, pages, and the calendar feed.
+
+Run it with ``plyoplan serve``, or ``uvicorn --factory web.app:create_app``. The database
+schema is created on the first start; settings come from PLYOPLAN_* variables.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from scheduler.errors import BadRequest
+from scheduler.messages import error_sentences
+from web.actions import SessionNotFound
+from web.db import create_schema, make_engine
+from web.feed import FeedCache, TokenLookup
+from web.routes import feeds, pages, plans
+from web.settings import WebSettings
+from web.store import PlanNotFound, StaleVersion
+
+__all__ = ["create_app"]
+
+HERE = Path(__file__).parent
+# FastAPI's built-in OpenTelemetry hook looks up the global providers on every request;
+# plyoplan exports no telemetry, so it is off (on FastAPI versions that have the hook).
+_WITHOUT_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {}
+)
+
+
+def _without_body(error: dict) -> dict:
+    # FastAPI prefixes the place of the error ('body', 'path', ...); a runner thinks in
+    # field names of the request JSON.
+    loc = tuple(error.get("loc", ()))
+    if loc and loc[0] in ("body", "path", "query", "header"):
+        loc = loc[1:]
+    return {**error, "loc": loc}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_input(_: Request, exc: RequestValidationError) -> JSONResponse:
+        sentences = error_sentences([_without_body(e) for e in exc.errors()])
+        return JSONResponse({"detail": sentences}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def unreadable_body(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers 400 to a body it cannot even decode; to a client that is bad
+        # input like any other, so it gets the same 422 and a sentence.
+        if exc.status_code == 400 and request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": ["The request body is not readable JSON; send "
+                                            "UTF-8 JSON as described at /docs."]},
+                                status_code=422)
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(_: Request, exc: BadRequest) -> JSONResponse:
+        return JSONResponse({"detail": [str(exc)]}, status_code=422)
+
+    @app.exception_handler(PlanNotFound)
+    async def plan_not_found(_: Request, exc: PlanNotFound) -> JSONResponse:
+        return JSONResponse({"detail": "Plan not found."}, status_code=404)
+
+    @app.exception_handler(SessionNotFound)
+    async def session_not_found(_: Request, exc: SessionNotFound) -> JSONResponse:
+        return JSONResponse({"detail": f"Session '{exc}' is not in this plan."},
+                            status_code=404)
+
+    @app.exception_handler(StaleVersion)
+    async def stale(_: Request, exc: StaleVersion) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"The plan was changed meanwhile and is now at version {exc.current}; "
+                       f"read it again and retry with that version."},
+            status_code=409,
+        )
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """A new app on the database the settings name (created on first start)."""
+    settings = settings or WebSettings()
+    engine = make_engine(settings.resolved_database_url())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        create_schema(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="plyoplan",
+        summary="Plans a runner's training week, plyometrics included, into their calendar.",
+        version="0.1.0",
+        lifespan=lifespan,
+        **_WITHOUT_TELEMETRY,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.feed_cache = FeedCache()
+    app.state.token_lookup = TokenLookup(engine)
+    app.state.inline_db = engine.dialect.name == "sqlite"
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_middleware(feeds.FeedMiddleware, state=app.state)  # the hot path, first
+    app.include_router(plans.router)
+    app.include_router(pages.router)
+    _install_error_handlers(app)
+    _document_feed(app)
+    return app
+
+
+def _document_feed(app: FastAPI) -> None:
+    """Add the feed (a plain Starlette route) to the OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            generate()["paths"].update(feeds.OPENAPI_PATHS)  # generate() caches the schema
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

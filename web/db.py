@@ -1,0 +1,145 @@
+"""The database: runners, their planned weeks, the sessions of each week, feed tokens.
+
+A plan carries a version number; every change to it is one conditional UPDATE on that
+number, so two writers racing on the same plan cannot both win (the loser gets 409).
+Each session row keeps its calendar SEQUENCE and the moment it last changed, which the
+feed uses for LAST-MODIFIED/DTSTAMP; a session that leaves a plan stays as a row with
+status ``dropped`` so the feed can show it cancelled for a while.
+
+Times are stored as naive UTC (SQLite has no time zones) and come back aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    TypeDecorator,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import StaticPool
+
+__all__ = ["Base", "Runner", "Plan", "SessionRow", "FeedToken", "make_engine", "create_schema",
+           "utcnow"]
+
+
+def utcnow() -> datetime:
+    """Now in UTC, to the second (calendar stamps and HTTP dates have no fractions)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as naive UTC, returned aware (UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Runner(Base):
+    """Who trains; owns the calendar feed, so one subscription shows all their weeks."""
+
+    __tablename__ = "runners"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    level: Mapped[str] = mapped_column(String(20))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Plan(Base):
+    """One planned week. `schedule` is the schedule JSON (with its request) as served."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    runner_id: Mapped[str] = mapped_column(ForeignKey("runners.id"), index=True)
+    week_start: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    schedule: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SessionRow(Base):
+    """A session as the calendar knows it: its last served form, SEQUENCE and last change."""
+
+    __tablename__ = "sessions"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    end: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10))
+    sequence: Mapped[int] = mapped_column(Integer)
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FeedToken(Base):
+    """The runner's secret feed token. Looked up by its SHA-256; the token itself is kept
+    (and compared in constant time) because the plan page shows the link again."""
+
+    __tablename__ = "feed_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    runner_id: Mapped[str] = mapped_column(ForeignKey("runners.id"), unique=True)
+    token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets feed readers go on while a re-plan writes; the busy timeout makes a
+    # second writer wait for the first instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite files get WAL mode and a busy timeout."""
+    if url.startswith("sqlite"):
+        if make_url(url).database in (None, "", ":memory:"):
+            # One in-memory database shared by every thread of the process.
+            engine = create_engine(url, connect_args={"check_same_thread": False},
+                                   poolclass=StaticPool)
+        else:
+            engine = create_engine(url, connect_args={"check_same_thread": False},
+                                   pool_size=10, max_overflow=20)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the tables that are missing (first start); existing data is kept."""
+    Base.metadata.create_all(engine)

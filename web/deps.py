@@ -1,0 +1,26 @@
+"""Dependencies of the routes, as Annotated aliases (override them in tests)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from web.settings import WebSettings
+
+__all__ = ["SettingsDep", "EngineDep", "get_settings", "get_engine"]
+
+
+def get_settings(request: Request) -> WebSettings:
+    settings: WebSettings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+SettingsDep = Annotated[WebSettings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]

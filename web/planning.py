@@ -1,0 +1,127 @@
+"""The planner as the web app uses it: prepare a request, plan, re-plan, explain.
+
+Web requests differ from CLI ones in two ways: a busy calendar may only be a URL (a
+server must not read files a visitor names), and session ids are made unique per plan,
+because they are calendar UIDs and two runners called Ana may plan the same week.
+Re-planning and explanations come from `scheduler.replan`, `scheduler.explain` and
+`scheduler.why`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import Counter
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from scheduler.busy_import import with_calendars
+from scheduler.calendars import BusyOptions, CalendarError, busy_from_ics
+from scheduler.domain import BusyInterval, Request, Schedule
+from scheduler.errors import BadRequest
+from scheduler.explain import explain_infeasible
+from scheduler.replan import replan
+from scheduler.solve import plan_week
+from scheduler.why import why_items
+
+__all__ = ["prepare_request", "plan_request", "replan_after", "why_by_session",
+           "busy_from_upload", "Mark", "URL_SCHEMES"]
+
+Mark = Literal["missed", "done"]
+URL_SCHEMES = ("http://", "https://", "webcal://")
+# A solve keeps a core busy; running more at once than there are cores only makes each
+# slower and starves the rest of the process (the feed, the worker's health check).
+SOLVER_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
+def _unique_ids(request: Request, plan_id: str) -> Request:
+    runner = re.sub(r"[^a-z0-9]+", "-", request.runner.name.lower()).strip("-")[:30]
+    counts: Counter[str] = Counter()
+    sessions = []
+    for wanted in request.sessions:
+        counts[wanted.kind] += 1
+        if wanted.id is None:
+            sid = (f"{runner or 'runner'}-{request.week_start}-{wanted.kind}-"
+                   f"{counts[wanted.kind]}-{plan_id[:8]}")
+            wanted = wanted.model_copy(update={"id": sid})
+        sessions.append(wanted)
+    return request.model_copy(update={"sessions": sessions})
+
+
+def prepare_request(request: Request, plan_id: str) -> tuple[Request, list[str]]:
+    """The request with its calendar URLs read into `busy` and every session given an id."""
+    for i, source in enumerate(request.busy_calendars):
+        if not source.lower().startswith(URL_SCHEMES):
+            raise BadRequest(
+                f"Field 'busy_calendars[{i}]': the web app reads busy calendars from "
+                f"http(s) or webcal URLs only (got {source!r}); upload a file on the page."
+            )
+    request, warnings = with_calendars(request)
+    return _unique_ids(request, plan_id), warnings
+
+
+def busy_from_upload(data: bytes, filename: str, week_start: date, timezone: str,
+                     *, tentative_blocks: bool = True, all_day_blocks: bool = False
+                     ) -> tuple[list[BusyInterval], list[str]]:
+    """Busy intervals of the week from an uploaded .ics file, and warnings."""
+    options = BusyOptions(tentative_blocks=tentative_blocks, all_day_blocks=all_day_blocks)
+    try:
+        reading = busy_from_ics(data, label=filename, week_start=week_start,
+                                tz=ZoneInfo(timezone), options=options)
+    except CalendarError as err:
+        raise BadRequest(f"Field 'busy_file': {err}") from None
+    busy = [BusyInterval(start=e.start, end=e.end, summary=e.summary[:200])
+            for e in reading.events]
+    return busy, list(reading.warnings)
+
+
+def plan_request(request: Request) -> Schedule:
+    """Plan the week; when it cannot fit, the schedule carries the explanation."""
+    with SOLVER_SLOTS:
+        schedule = plan_week(request)
+        explanation = explain_infeasible(request) if schedule.status == "infeasible" else []
+    if schedule.status == "infeasible":
+        schedule.explanation = explanation or [{
+            "type": "conflict", "rules": [], "sessions": [],
+            "text": "The coaching rules cannot all be met in this week's free time.",
+        }]
+    elif schedule.status == "unknown":
+        schedule.explanation = [{
+            "type": "conflict", "rules": [], "sessions": [],
+            "text": "No plan was found within the time limit; try fewer sessions or "
+                    "more free time.",
+        }]
+    return schedule
+
+
+def replan_after(schedule: Schedule, session_id: str, mark: Mark,
+                 at: datetime | None) -> Schedule:
+    """The week re-planned after `session_id` was missed or done at `at` (default now;
+    without an offset it is the runner's local time).
+
+    A re-plan that finds no plan at all is refused (BadRequest) rather than stored: the
+    week as it stands is better than an empty one.
+    """
+    marked = (session_id,)
+    with SOLVER_SLOTS:
+        result = replan(schedule, missed=marked if mark == "missed" else (),
+                        done=marked if mark == "done" else (), at=at or datetime.now(UTC),
+                        request=schedule.request)
+    if result.status not in ("optimal", "feasible"):
+        reasons = " ".join(str(item.get("text", "")) for item in result.explanation)
+        raise BadRequest(f"The week cannot be re-planned: {reasons or result.status}")
+    return result
+
+
+def why_by_session(schedule: Schedule) -> dict[str, list[dict[str, Any]]]:
+    """'Why here' items per planned session id."""
+    if schedule.request is None or not schedule.sessions:
+        return {}
+    with SOLVER_SLOTS:
+        items = why_items(schedule.request, schedule)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        out.setdefault(str(item.get("session")), []).append(item)
+    return out

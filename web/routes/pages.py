@@ -1,0 +1,156 @@
+"""The pages: the 'plan my week' form and a plan's week grid with its Subscribe panel.
+
+Plain HTML forms posting back to the server (303 redirects after a change), so the
+pages work without a front-end build step or any script.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from scheduler.errors import BadRequest
+from scheduler.ics import TITLES
+from web.actions import SessionNotFound, mark_session, plan_new_week
+from web.deps import EngineDep, SettingsDep
+from web.forms import DAY_NAMES, KIND_LABELS, default_form, form_to_request
+from web.planning import Mark, busy_from_upload, why_by_session
+from web.store import PlanNotFound, StaleVersion, StoredPlan, load_plan, rotate_feed_token
+from web.views import local_time, week_grid
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+UPLOAD_LIMIT = 5 * 1024 * 1024  # bytes; a year of a busy calendar is far less
+
+
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    templates = request.app.state.templates
+    response: Response = templates.TemplateResponse(request, template, context,
+                                                    status_code=status)
+    # The page carries the plan's secret feed link: never leak it as a referrer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _not_found(request: Request) -> Response:
+    return _render(request, "not_found.html", 404)
+
+
+@router.get("/", response_class=HTMLResponse)
+def new_week_page(request: Request) -> Response:
+    form = default_form(datetime.now(UTC).date())
+    return _render(request, "index.html", form=form, days=DAY_NAMES, kinds=KIND_LABELS)
+
+
+@router.post("/plans")
+async def plan_from_form(request: Request, engine: EngineDep) -> Response:
+    async with request.form() as form:  # closes the uploaded file's spool
+        values = {k: v for k, v in form.items() if isinstance(v, str)}
+        upload = form.get("busy_file")
+        filename, data = "", b""
+        if isinstance(upload, UploadFile) and upload.filename:
+            filename, data = upload.filename, await upload.read(UPLOAD_LIMIT + 1)
+    week, errors = form_to_request(values)
+    if week is not None and len(data) > UPLOAD_LIMIT:
+        errors = ["Busy calendar file: it is larger than 5 MB; export just a few weeks."]
+    elif week is not None and data:
+        try:
+            busy, _warnings = await run_in_threadpool(
+                busy_from_upload, data, filename, week.week_start, week.runner.timezone,
+                tentative_blocks=week.rules.tentative_blocks,
+                all_day_blocks=week.rules.all_day_blocks)
+            week = week.model_copy(update={"busy": [*week.busy, *busy]})
+        except BadRequest as err:
+            errors = [str(err).replace("Field 'busy_file'", "Busy calendar file")]
+    if week is not None and not errors:
+        try:
+            stored, _warnings = await run_in_threadpool(plan_new_week, engine, week)
+        except BadRequest as err:
+            errors = [str(err)]
+        else:
+            return RedirectResponse(f"/plans/{stored.id}", status_code=303)
+    form_state = default_form(datetime.now(UTC).date())
+    form_state.values.update(values)
+    form_state.errors = errors
+    return _render(request, "index.html", 422, form=form_state, days=DAY_NAMES,
+                   kinds=KIND_LABELS)
+
+
+def _why_cached(request: Request, stored: StoredPlan) -> dict[str, list[dict[str, Any]]]:
+    cache: OrderedDict[tuple[str, int], dict[str, list[dict[str, Any]]]] = (
+        request.app.state.__dict__.setdefault("why_cache", OrderedDict()))
+    key = (stored.id, stored.version)
+    if key not in cache:
+        cache[key] = why_by_session(stored.schedule)
+        while len(cache) > 256:
+            cache.popitem(last=False)
+    return cache[key]
+
+
+def _plan_page(request: Request, stored: StoredPlan, settings: SettingsDep,
+               status: int = 200, notice: str = "") -> Response:
+    base = (settings.public_url or str(request.base_url)).rstrip("/")
+    https_url = f"{base}/feeds/{stored.feed_token}.ics"
+    webcal_url = "webcal://" + https_url.split("://", 1)[1]
+    schedule = stored.schedule
+    sessions = [
+        {"s": s, "title": TITLES[s.kind], "start": local_time(s.start, schedule.timezone),
+         "end": local_time(s.end, schedule.timezone)}
+        for s in schedule.sessions
+    ]
+    return _render(
+        request, "plan.html", status, plan=stored, schedule=schedule,
+        grid=week_grid(schedule), sessions=sessions, why=_why_cached(request, stored),
+        https_url=https_url, webcal_url=webcal_url, notice=notice,
+        runner=schedule.request.runner if schedule.request else None,
+    )
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(plan_id: str, request: Request, engine: EngineDep,
+              settings: SettingsDep) -> Response:
+    try:
+        stored = load_plan(engine, plan_id)
+    except PlanNotFound:
+        return _not_found(request)
+    return _plan_page(request, stored, settings)
+
+
+@router.post("/plans/{plan_id}/sessions/{session_id}/{mark}")
+async def mark_from_page(plan_id: str, session_id: str, mark: str, request: Request,
+                         engine: EngineDep, settings: SettingsDep) -> Response:
+    async with request.form() as form:
+        given = str(form.get("version", ""))
+    if mark not in ("missed", "done"):
+        return _not_found(request)
+    version = int(given) if given.isdigit() else 0
+    checked: Mark = "missed" if mark == "missed" else "done"
+    try:
+        await run_in_threadpool(mark_session, engine, plan_id, session_id, checked,
+                                version=version, at=None)
+    except (PlanNotFound, SessionNotFound):
+        return _not_found(request)
+    except StaleVersion:
+        stored = load_plan(engine, plan_id)
+        return _plan_page(request, stored, settings, 409,
+                          "This week was changed in another window meanwhile; here is the "
+                          "latest version. Mark the session again if you still need to.")
+    except BadRequest as err:
+        return _plan_page(request, load_plan(engine, plan_id), settings, 422, str(err))
+    return RedirectResponse(f"/plans/{plan_id}#moved", status_code=303)
+
+
+@router.post("/plans/{plan_id}/feed-token")
+def new_feed_link(plan_id: str, request: Request, engine: EngineDep) -> Response:
+    try:
+        rotate_feed_token(engine, plan_id)
+    except PlanNotFound:
+        return _not_found(request)
+    return RedirectResponse(f"/plans/{plan_id}?new_link=1#subscribe", status_code=303)

@@ -1,0 +1,180 @@
+"""Storing plans: create, read, re-plan under a version check, rotate the feed token.
+
+Every change to a plan is a conditional ``UPDATE plans SET version = N + 1 ... WHERE
+version = N`` issued first in its transaction: the database, not a Python lock, decides
+which of two racing writers wins, so this holds across threads, worker processes and
+PostgreSQL as well as SQLite. The loser changes nothing and hears `StaleVersion`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, Engine, delete, select, update
+from sqlalchemy.orm import Session
+
+from scheduler.domain import PlannedSession, Schedule
+from web.db import FeedToken, Plan, Runner, SessionRow, utcnow
+
+__all__ = ["StoredPlan", "PlanNotFound", "StaleVersion", "new_id", "new_feed_token",
+           "token_hash", "create_plan", "load_plan", "save_replan", "rotate_feed_token",
+           "CANCELLED"]
+
+CANCELLED = frozenset({"missed", "dropped"})
+
+
+class PlanNotFound(LookupError):
+    """Raised when no plan has the id asked for."""
+
+
+class StaleVersion(Exception):
+    """Raised when a write names a version that is no longer the plan's current one."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"the plan is at version {current}")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    id: str
+    runner_id: str
+    version: int
+    schedule: Schedule
+    feed_token: str
+    updated_at: datetime
+
+
+def new_id() -> str:
+    """An unguessable id (128 random bits): a plan's id is what lets someone change it."""
+    return secrets.token_hex(16)
+
+
+def new_feed_token() -> str:
+    """A feed token with 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _dump(schedule: Schedule) -> dict[str, Any]:
+    return schedule.model_dump(mode="json")
+
+
+def _changed(old: SessionRow, new: PlannedSession) -> bool:
+    return (old.start != new.start or old.end != new.end or old.status != new.status)
+
+
+def _sync_sessions(db: Session, plan_id: str, schedule: Schedule, now: datetime) -> Schedule:
+    """Bring the session rows in line with `schedule`; returns it with final SEQUENCEs.
+
+    A session whose time or status changed gets a higher SEQUENCE and `now` as its last
+    change; one that left the plan stays as a dropped row so the feed cancels it.
+    """
+    old = {r.session_id: r for r in db.scalars(
+        select(SessionRow).where(SessionRow.plan_id == plan_id))}
+    final: list[PlannedSession] = []
+    for session in schedule.sessions:
+        row = old.pop(session.id, None)
+        if row is None:
+            sequence = session.sequence
+            row = SessionRow(plan_id=plan_id, session_id=session.id, last_modified=now)
+            db.add(row)
+        elif _changed(row, session) or session.sequence > row.sequence:
+            sequence = max(session.sequence, row.sequence + 1)
+            row.last_modified = now
+        else:
+            sequence = row.sequence
+        session = session.model_copy(update={"sequence": sequence})
+        row.start, row.end, row.status = session.start, session.end, session.status
+        row.sequence = sequence
+        row.data = session.model_dump(mode="json")
+        final.append(session)
+    for row in old.values():
+        if row.status != "dropped":
+            row.status = "dropped"
+            row.sequence += 1
+            row.last_modified = now
+            row.data = {**row.data, "status": "dropped", "sequence": row.sequence}
+    return schedule.model_copy(update={"sessions": final})
+
+
+def create_plan(engine: Engine, plan_id: str, schedule: Schedule) -> StoredPlan:
+    """Store a new plan at version 1 for a new runner, with a fresh feed token."""
+    request = schedule.request
+    assert request is not None, "a stored plan carries its request"
+    now = utcnow()
+    token = new_feed_token()
+    runner_id = new_id()
+    with Session(engine) as db, db.begin():
+        db.add(Runner(id=runner_id, name=request.runner.name, level=request.runner.level,
+                      timezone=request.runner.timezone, created_at=now))
+        db.flush()  # no ORM relationships, so the rows go in parent-first by hand
+        db.add(FeedToken(token_hash=token_hash(token), runner_id=runner_id, token=token,
+                         created_at=now))
+        db.add(Plan(id=plan_id, runner_id=runner_id, week_start=schedule.week_start,
+                    timezone=schedule.timezone, version=1, schedule={}, created_at=now,
+                    updated_at=now))
+        db.flush()
+        schedule = _sync_sessions(db, plan_id, schedule, now)
+        db.execute(update(Plan).where(Plan.id == plan_id).values(schedule=_dump(schedule)))
+    return StoredPlan(plan_id, runner_id, 1, schedule, token, now)
+
+
+def load_plan(engine: Engine, plan_id: str) -> StoredPlan:
+    with Session(engine) as db:
+        row = db.execute(
+            select(Plan, FeedToken.token)
+            .join(FeedToken, FeedToken.runner_id == Plan.runner_id)
+            .where(Plan.id == plan_id)
+        ).first()
+        if row is None:
+            raise PlanNotFound(plan_id)
+        plan, token = row
+        return StoredPlan(plan.id, plan.runner_id, plan.version,
+                          Schedule.model_validate(plan.schedule), token, plan.updated_at)
+
+
+def save_replan(engine: Engine, plan_id: str, version: int, schedule: Schedule) -> StoredPlan:
+    """Store a re-planned week if the plan is still at `version`; it becomes version + 1."""
+    now = utcnow()
+    with Session(engine) as db, db.begin():
+        # The conditional bump comes first so this transaction holds the write lock
+        # before it reads the session rows it is about to change.
+        bumped: CursorResult[Any] = db.execute(  # type: ignore[assignment]
+            update(Plan).where(Plan.id == plan_id, Plan.version == version)
+            .values(version=version + 1, updated_at=now)
+        )
+        won = bumped.rowcount
+        if not won:
+            current = db.scalar(select(Plan.version).where(Plan.id == plan_id))
+            if current is None:
+                raise PlanNotFound(plan_id)
+            raise StaleVersion(current)
+        schedule = _sync_sessions(db, plan_id, schedule, now)
+        db.execute(update(Plan).where(Plan.id == plan_id).values(schedule=_dump(schedule)))
+        runner_id, token = db.execute(
+            select(Plan.runner_id, FeedToken.token)
+            .join(FeedToken, FeedToken.runner_id == Plan.runner_id)
+            .where(Plan.id == plan_id)
+        ).one()
+    return StoredPlan(plan_id, runner_id, version + 1, schedule, token, now)
+
+
+def rotate_feed_token(engine: Engine, plan_id: str) -> StoredPlan:
+    """Give the plan's runner a new feed token; the old feed URL stops working at once."""
+    token = new_feed_token()
+    with Session(engine) as db, db.begin():
+        runner_id = db.scalar(select(Plan.runner_id).where(Plan.id == plan_id))
+        if runner_id is None:
+            raise PlanNotFound(plan_id)
+        db.execute(delete(FeedToken).where(FeedToken.runner_id == runner_id))
+        db.add(FeedToken(token_hash=token_hash(token), runner_id=runner_id, token=token,
+                         created_at=utcnow()))
+    return load_plan(engine, plan_id)

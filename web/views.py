@@ -1,0 +1,108 @@
+"""The plan page's week grid: seven day columns, sessions at their clock times, busy time
+shaded and free windows tinted. Positions are computed here, so the template and the CSS
+only place boxes (no JavaScript)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.domain import WEEKDAYS, Schedule, clock_minutes
+from scheduler.ics import TITLES
+
+__all__ = ["Box", "DayColumn", "WeekGrid", "week_grid", "local_time", "PX_PER_HOUR"]
+
+PX_PER_HOUR = 44
+
+
+@dataclass(frozen=True)
+class Box:
+    top: int  # px from the top of the column
+    height: int
+    label: str
+    detail: str = ""
+    css: str = ""
+    session_id: str = ""
+
+
+@dataclass
+class DayColumn:
+    day: date
+    free: list[Box] = field(default_factory=list)
+    busy: list[Box] = field(default_factory=list)
+    sessions: list[Box] = field(default_factory=list)
+
+
+@dataclass
+class WeekGrid:
+    first_hour: int
+    last_hour: int
+    days: list[DayColumn]
+
+    @property
+    def hours(self) -> list[int]:
+        return list(range(self.first_hour, self.last_hour))
+
+    @property
+    def height(self) -> int:
+        return (self.last_hour - self.first_hour) * PX_PER_HOUR
+
+
+def _minute_of_day(moment: datetime, day: date, tz: ZoneInfo) -> int:
+    local = moment.astimezone(tz)
+    return (local.date() - day).days * 1440 + local.hour * 60 + local.minute
+
+
+def _spans(start: datetime, end: datetime, week_start: date, tz: ZoneInfo
+           ) -> list[tuple[int, int, int]]:
+    """(day index, start minute, end minute) pieces of an interval, one per local day."""
+    pieces = []
+    for offset in range(7):
+        day = week_start + timedelta(days=offset)
+        lo = max(0, _minute_of_day(start, day, tz))
+        hi = min(1440, _minute_of_day(end, day, tz))
+        if hi > lo:
+            pieces.append((offset, lo, hi))
+    return pieces
+
+
+def week_grid(schedule: Schedule) -> WeekGrid:
+    """The grid of a schedule; the hour range covers every box, at least 06:00-21:00."""
+    tz = ZoneInfo(schedule.timezone)
+    request = schedule.request
+    days = [DayColumn(schedule.week_start + timedelta(days=i)) for i in range(7)]
+    raw: list[tuple[str, int, int, int, str, str, str, str]] = []
+    if request is not None:
+        for i, weekday in enumerate(WEEKDAYS):
+            for start, end in request.availability.get(weekday, []):
+                raw.append(("free", i, clock_minutes(start), clock_minutes(end),
+                            f"free {start}–{end}", "", "free", ""))
+        for busy in request.busy:
+            for i, lo, hi in _spans(busy.start, busy.end, schedule.week_start, tz):
+                raw.append(("busy", i, lo, hi, busy.summary or "busy",
+                            f"{busy.start.astimezone(tz):%H:%M}–{busy.end.astimezone(tz):%H:%M}",
+                            "busy", ""))
+    for s in schedule.sessions:
+        for i, lo, hi in _spans(s.start, s.end, schedule.week_start, tz):
+            detail = f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}"
+            if s.status != "planned":
+                detail += f" · {s.status}"
+            raw.append(("session", i, lo, hi, TITLES[s.kind], detail,
+                        f"session kind-{s.kind.value} status-{s.status}", s.id))
+    shown = [r for r in raw if r[0] != "free"] or raw
+    first = min([6, *(lo // 60 for _, _, lo, _, *_ in shown)])
+    last = max([21, *(-(-hi // 60) for _, _, _, hi, *_ in shown)])
+    for kind, i, lo, hi, label, detail, css, sid in raw:
+        lo, hi = max(lo, first * 60), min(hi, last * 60)
+        if hi <= lo:
+            continue
+        box = Box(top=(lo - first * 60) * PX_PER_HOUR // 60,
+                  height=max(12, (hi - lo) * PX_PER_HOUR // 60),
+                  label=label, detail=detail, css=css, session_id=sid)
+        {"free": days[i].free, "busy": days[i].busy, "session": days[i].sessions}[kind].append(box)
+    return WeekGrid(first, min(last, 24), days)
+
+
+def local_time(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
