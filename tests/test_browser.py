@@ -1,6 +1,7 @@
 """The pages in a real headless Chromium (Debian's package), driven by Playwright:
 plan a week through the form, see it in the grid, mark a session missed, see it move,
-and get the subscription links. Without /usr/bin/chromium these tests fail, not skip."""
+get the subscription links, and see a block's chart of weekly contacts. Without
+/usr/bin/chromium these tests fail, not skip."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from scheduler.domain import Schedule
+from scheduler.block import solve_block
+from scheduler.domain import Request, Schedule
 from scheduler.why import why_items
 from tests.live_server import LiveServer, serve_in_thread
 from tests.oracle import assert_valid
@@ -201,3 +203,30 @@ def test_an_uploaded_busy_calendar_is_shaded_and_planned_around(server, page, tm
     # Both of Tuesday's free windows are covered, so nothing is planned that day.
     expect(tuesday.locator(".session")).to_have_count(0)
     assert not [s for s in body["schedule"]["sessions"] if s["start"].startswith("2026-12-01")]
+
+
+def test_the_block_page_shows_the_weekly_contacts_chart_with_its_lighter_weeks(
+        server, page, tmp_path):
+    request = {"runner": {"name": "Dee", "level": "intermediate", "timezone": "Europe/Berlin"},
+               "week_start": "2026-11-30",
+               "availability": {"tue": [["18:00", "21:00"]], "thu": [["18:00", "21:00"]],
+                                "sat": [["08:00", "12:00"]], "sun": [["08:00", "12:00"]]},
+               "sessions": [{"kind": "easy", "minutes": 40}, {"kind": "easy", "minutes": 40},
+                            {"kind": "long", "minutes": 90}, {"kind": "plyo", "minutes": 20}]}
+    body = httpx.post(f"{server.url}/api/plans", json=request, timeout=60).json()
+    planned = plan_json(server, body["id"])
+    block = solve_block(Request.model_validate(planned["schedule"]["request"]), 8).block
+    for week in block.weeks:
+        assert_valid(week)
+
+    page.goto(f"{server.url}/plans/{body['id']}")
+    page.click("#block-link")
+    page.wait_for_url(f"**/plans/{body['id']}/block?weeks=8")
+    chart = page.locator("#contacts-chart svg")
+    expect(chart).to_be_visible()
+    expect(chart.locator("rect.build, rect.deload")).to_have_count(8)
+    expect(chart.locator("rect.deload")).to_have_count(sum(t.deload for t in block.progression))
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 150
+    expect(page.locator("#block-weeks tbody tr")).to_have_count(8)
+    page.screenshot(path=str(tmp_path / "block.png"), full_page=True)

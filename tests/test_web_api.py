@@ -247,6 +247,7 @@ def test_the_openapi_document_lists_every_operation(client):
     assert set(paths) == {
         "/api/plans", "/api/plans/{plan_id}", "/api/plans/{plan_id}/sessions/{session_id}/missed",
         "/api/plans/{plan_id}/sessions/{session_id}/done", "/api/plans/{plan_id}/feed-token",
+        "/api/plans/{plan_id}/sessions/{session_id}/log", "/api/plans/{plan_id}/next-week",
         "/feeds/{token}.ics"}
     assert client.get("/docs").status_code == 200
 

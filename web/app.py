@@ -27,7 +27,7 @@ from web.db import create_schema, make_engine
 from web.feed import FeedCache, TokenLookup
 from web.routes import feeds, pages, plans
 from web.settings import WebSettings
-from web.store import PlanNotFound, StaleVersion
+from web.store import PlanNotFound, StaleVersion, WeekAlreadyPlanned
 
 __all__ = ["create_app"]
 
@@ -83,6 +83,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": f"The plan was changed meanwhile and is now at version {exc.current}; "
                        f"read it again and retry with that version."},
+            status_code=409,
+        )
+
+    @app.exception_handler(WeekAlreadyPlanned)
+    async def week_taken(_: Request, exc: WeekAlreadyPlanned) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"The week of {exc.week_start} is planned already for this runner "
+                       f"(plan {exc.plan_id}); change that plan instead."},
             status_code=409,
         )
 

@@ -1,4 +1,5 @@
-"""The database: runners, their planned weeks, the sessions of each week, feed tokens.
+"""The database: runners, their planned weeks, the sessions of each week, feed tokens,
+the training log, and which week was planned as the one after another.
 
 A plan carries a version number; every change to it is one conditional UPDATE on that
 number, so two writers racing on the same plan cannot both win (the loser gets 409).
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Integer,
     String,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
 )
@@ -30,8 +32,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import StaticPool
 
-__all__ = ["Base", "Runner", "Plan", "SessionRow", "FeedToken", "make_engine", "create_schema",
-           "utcnow"]
+__all__ = ["Base", "Runner", "Plan", "SessionRow", "FeedToken", "LogRow", "NextWeekRow",
+           "make_engine", "create_schema", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -112,6 +114,44 @@ class FeedToken(Base):
     runner_id: Mapped[str] = mapped_column(ForeignKey("runners.id"), unique=True)
     token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LogRow(Base):
+    """How one session went: a training-log entry (`scheduler.training_log.LogEntry`).
+
+    Kept per runner, because the next week reads every entry of the days before it,
+    whichever of the runner's plans the session was in; logging a session again replaces
+    its entry.
+    """
+
+    __tablename__ = "training_log"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    runner_id: Mapped[str] = mapped_column(ForeignKey("runners.id"), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime())
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    entry: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class NextWeekRow(Base):
+    """A week planned as the one after another plan of the same runner.
+
+    `request` is what the week was planned from before the training log adjusted it, so
+    the week after starts again from the runner's own sessions, not from an eased dose;
+    `adapted` says why the log changed the week. A runner has at most one plan per week
+    (the unique pair), so two clicks on "next week" cannot put a week twice in the feed.
+    """
+
+    __tablename__ = "next_weeks"
+    __table_args__ = (UniqueConstraint("runner_id", "week_start"),)
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    after_plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    runner_id: Mapped[str] = mapped_column(ForeignKey("runners.id"))
+    week_start: Mapped[date] = mapped_column(Date)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    adapted: Mapped[list[str]] = mapped_column(JSON)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from scheduler.domain import Schedule
+from scheduler.drills import drill_library
 
-__all__ = ["PlanOut", "ReplanOut", "MarkIn", "Problem", "InvalidInput"]
+__all__ = ["PlanOut", "ReplanOut", "NextWeekOut", "MarkIn", "LogIn", "Problem",
+           "InvalidInput"]
 
 
 class PlanOut(BaseModel):
@@ -26,6 +28,13 @@ class ReplanOut(PlanOut):
     )
 
 
+class NextWeekOut(PlanOut):
+    adapted: list[str] = Field(
+        description="Why the training log changed this week's plyometrics, one sentence "
+                    "each; empty when it changed nothing."
+    )
+
+
 class MarkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -33,6 +42,29 @@ class MarkIn(BaseModel):
     at: datetime | None = Field(
         None, description="When it happened (ISO 8601; without an offset it is the runner's "
                           "local time); default now. Sessions before it keep their times."
+    )
+
+
+def _known_drill(name: str) -> str:
+    library = drill_library()
+    if name not in library:
+        raise ValueError(f"'{name}' is not in the drill library; use one of "
+                         f"{', '.join(library)}")
+    return name
+
+
+class LogIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rpe: int = Field(ge=1, le=10, strict=True,
+                     description="Perceived effort, 1 (very easy) to 10 (maximal).")
+    discomfort: int = Field(ge=0, le=10, strict=True,
+                            description="Discomfort or pain, 0 (none) to 10 (severe).")
+    note: str = Field("", max_length=500, description="Anything worth remembering, e.g. "
+                                                      "'sharp pain in the left shin'.")
+    drills: list[Annotated[str, AfterValidator(_known_drill)]] = Field(
+        default_factory=list, max_length=20,
+        description="Drills actually done, by library name; default the planned ones."
     )
 
 

@@ -1,4 +1,5 @@
-"""Storing plans: create, read, re-plan under a version check, rotate the feed token.
+"""Storing plans: create, read, re-plan under a version check, rotate the feed token;
+the runner's training log, and the week planned after another.
 
 Every change to a plan is a conditional ``UPDATE plans SET version = N + 1 ... WHERE
 version = N`` issued first in its transaction: the database, not a Python lock, decides
@@ -11,18 +12,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler.domain import PlannedSession, Schedule
-from web.db import FeedToken, Plan, Runner, SessionRow, utcnow
+from scheduler.domain import PlannedSession, Request, Schedule
+from scheduler.training_log import LogEntry, TrainingLog
+from web.db import FeedToken, LogRow, NextWeekRow, Plan, Runner, SessionRow, utcnow
 
 __all__ = ["StoredPlan", "PlanNotFound", "StaleVersion", "new_id", "new_feed_token",
            "token_hash", "create_plan", "load_plan", "save_replan", "rotate_feed_token",
-           "CANCELLED"]
+           "CANCELLED", "WeekAlreadyPlanned", "NextWeek", "save_log_entry", "runner_log",
+           "plan_log", "create_next_plan", "next_week_of", "planned_after"]
 
 CANCELLED = frozenset({"missed", "dropped"})
 
@@ -37,6 +41,15 @@ class StaleVersion(Exception):
     def __init__(self, current: int) -> None:
         super().__init__(f"the plan is at version {current}")
         self.current = current
+
+
+class WeekAlreadyPlanned(Exception):
+    """Raised when the runner already has a plan for the week asked for."""
+
+    def __init__(self, week_start: date, plan_id: str) -> None:
+        super().__init__(f"the week of {week_start} is plan {plan_id}")
+        self.week_start = week_start
+        self.plan_id = plan_id
 
 
 @dataclass(frozen=True)
@@ -178,3 +191,106 @@ def rotate_feed_token(engine: Engine, plan_id: str) -> StoredPlan:
         db.add(FeedToken(token_hash=token_hash(token), runner_id=runner_id, token=token,
                          created_at=utcnow()))
     return load_plan(engine, plan_id)
+
+
+def save_log_entry(engine: Engine, plan_id: str, entry: LogEntry) -> None:
+    """Store how a session of the plan went; a session logged again replaces its entry."""
+    with Session(engine) as db, db.begin():
+        runner_id = db.scalar(select(Plan.runner_id).where(Plan.id == plan_id))
+        if runner_id is None:
+            raise PlanNotFound(plan_id)
+        row = db.get(LogRow, (plan_id, entry.session))
+        if row is None:
+            row = LogRow(plan_id=plan_id, session_id=entry.session, runner_id=runner_id)
+            db.add(row)
+        row.start, row.logged_at = entry.start, entry.logged_at
+        row.entry = entry.model_dump(mode="json")
+
+
+def runner_log(engine: Engine, runner_id: str) -> TrainingLog:
+    """Every entry the runner logged, across their plans, oldest session first."""
+    with Session(engine) as db:
+        entries = db.scalars(select(LogRow.entry).where(LogRow.runner_id == runner_id)
+                             .order_by(LogRow.start, LogRow.session_id)).all()
+    return TrainingLog(entries=[LogEntry.model_validate(e) for e in entries])
+
+
+def plan_log(engine: Engine, plan_id: str) -> dict[str, LogEntry]:
+    """The logged sessions of one plan, by session id."""
+    with Session(engine) as db:
+        entries = db.scalars(select(LogRow.entry).where(LogRow.plan_id == plan_id)).all()
+    logged = [LogEntry.model_validate(e) for e in entries]
+    return {e.session: e for e in logged}
+
+
+@dataclass(frozen=True)
+class NextWeek:
+    """How a week came to be planned after another (see `web.db.NextWeekRow`)."""
+
+    plan_id: str
+    after_plan_id: str
+    request: Request
+    adapted: list[str]
+
+
+def _next_week(row: NextWeekRow) -> NextWeek:
+    return NextWeek(row.plan_id, row.after_plan_id, Request.model_validate(row.request),
+                    list(row.adapted))
+
+
+def _plan_of_week(db: Session, runner_id: str, week_start: date, *, but: str = ""
+                  ) -> str | None:
+    return db.scalar(select(Plan.id).where(Plan.runner_id == runner_id,
+                                           Plan.week_start == week_start, Plan.id != but))
+
+
+def create_next_plan(engine: Engine, plan_id: str, after: StoredPlan, schedule: Schedule, *,
+                     request: Request, adapted: list[str]) -> StoredPlan:
+    """Store `schedule` at version 1 as the week after `after`, for the same runner (so it
+    joins their feed); `request` is what it was planned from before the log adjusted it.
+
+    Raises WeekAlreadyPlanned when the runner has a plan for that week already, also when
+    two requests race to create it (the database's unique pair decides).
+    """
+    now = utcnow()
+    try:
+        with Session(engine) as db, db.begin():
+            # The insert comes first so this transaction holds the write lock before it
+            # looks for another plan of the week (as in save_replan).
+            db.add(Plan(id=plan_id, runner_id=after.runner_id, week_start=schedule.week_start,
+                        timezone=schedule.timezone, version=1, schedule={}, created_at=now,
+                        updated_at=now))
+            db.flush()  # parent-first by hand, as in create_plan
+            existing = _plan_of_week(db, after.runner_id, schedule.week_start, but=plan_id)
+            if existing is not None:
+                raise WeekAlreadyPlanned(schedule.week_start, existing)
+            db.add(NextWeekRow(plan_id=plan_id, after_plan_id=after.id,
+                               runner_id=after.runner_id, week_start=schedule.week_start,
+                               request=request.model_dump(mode="json"), adapted=adapted))
+            schedule = _sync_sessions(db, plan_id, schedule, now)
+            db.execute(update(Plan).where(Plan.id == plan_id)
+                       .values(schedule=_dump(schedule)))
+            token = db.scalar(select(FeedToken.token)
+                              .where(FeedToken.runner_id == after.runner_id))
+    except IntegrityError:
+        with Session(engine) as db:
+            existing = _plan_of_week(db, after.runner_id, schedule.week_start)
+        if existing is None:
+            raise
+        raise WeekAlreadyPlanned(schedule.week_start, existing) from None
+    return StoredPlan(plan_id, after.runner_id, 1, schedule, token or after.feed_token, now)
+
+
+def next_week_of(engine: Engine, plan_id: str) -> NextWeek | None:
+    """How the plan was planned after another week; None for a runner's first plan."""
+    with Session(engine) as db:
+        row = db.get(NextWeekRow, plan_id)
+        return None if row is None else _next_week(row)
+
+
+def planned_after(engine: Engine, plan_id: str) -> str | None:
+    """The id of the week planned after this plan, if there is one."""
+    with Session(engine) as db:
+        found: str | None = db.scalar(select(NextWeekRow.plan_id)
+                                      .where(NextWeekRow.after_plan_id == plan_id))
+        return found

@@ -1,6 +1,6 @@
 """The plan page's week grid: seven day columns, sessions at their clock times, busy time
 shaded and free windows tinted. Positions are computed here, so the template and the CSS
-only place boxes (no JavaScript)."""
+only place boxes (no JavaScript). Also the block page's rows, one per week."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.domain import WEEKDAYS, Schedule, clock_minutes
+from scheduler.block import BlockPlan
+from scheduler.domain import WEEKDAYS, Kind, Schedule, clock_minutes
 from scheduler.ics import TITLES
+from scheduler.progression import WeekTarget
 
-__all__ = ["Box", "DayColumn", "WeekGrid", "week_grid", "local_time", "PX_PER_HOUR"]
+__all__ = ["Box", "DayColumn", "WeekGrid", "week_grid", "local_time", "PX_PER_HOUR",
+           "BlockRow", "block_rows"]
 
 PX_PER_HOUR = 44
 
@@ -106,3 +109,22 @@ def week_grid(schedule: Schedule) -> WeekGrid:
 
 def local_time(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    """One week of a block as the block page's table shows it."""
+
+    target: WeekTarget
+    schedule: Schedule
+    plyo: list[str]  # when each plyo session is, with its contacts
+
+
+def block_rows(block: BlockPlan) -> list[BlockRow]:
+    rows = []
+    for target, schedule in zip(block.progression, block.weeks, strict=True):
+        tz = ZoneInfo(schedule.timezone)
+        plyo = [f"{s.start.astimezone(tz):%a %d %b %H:%M} ({s.contacts})"
+                for s in schedule.sessions if s.kind is Kind.plyo]
+        rows.append(BlockRow(target, schedule, plyo))
+    return rows

@@ -1,4 +1,5 @@
-"""The pages: the 'plan my week' form and a plan's week grid with its Subscribe panel.
+"""The pages: the 'plan my week' form, a plan's week grid with its Subscribe panel and
+training log, and the plyometric block of weeks that starts with the plan.
 
 Plain HTML forms posting back to the server (303 redirects after a change), so the
 pages work without a front-end build step or any script.
@@ -12,17 +13,33 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from scheduler.errors import BadRequest
+from scheduler.block import contacts_chart_svg
+from scheduler.errors import BadRequest, RulesConflict
 from scheduler.ics import TITLES
+from scheduler.messages import validation_sentences
 from web.actions import SessionNotFound, mark_session, plan_new_week
 from web.deps import EngineDep, SettingsDep
 from web.forms import DAY_NAMES, KIND_LABELS, default_form, form_to_request
 from web.planning import Mark, busy_from_upload, why_by_session
-from web.store import PlanNotFound, StaleVersion, StoredPlan, load_plan, rotate_feed_token
-from web.views import local_time, week_grid
+from web.schemas import LogIn
+from web.store import (
+    PlanNotFound,
+    StaleVersion,
+    StoredPlan,
+    WeekAlreadyPlanned,
+    load_plan,
+    next_week_of,
+    plan_log,
+    planned_after,
+    rotate_feed_token,
+)
+from web.training import BLOCK_WEEKS, block_for_plan, block_weeks, log_session, plan_next_week
+from web.views import block_rows, local_time, week_grid
 
 __all__ = ["router"]
 
@@ -105,11 +122,14 @@ def _plan_page(request: Request, stored: StoredPlan, settings: SettingsDep,
          "end": local_time(s.end, schedule.timezone)}
         for s in schedule.sessions
     ]
+    engine = request.app.state.engine
     return _render(
         request, "plan.html", status, plan=stored, schedule=schedule,
         grid=week_grid(schedule), sessions=sessions, why=_why_cached(request, stored),
         https_url=https_url, webcal_url=webcal_url, notice=notice,
         runner=schedule.request.runner if schedule.request else None,
+        logged=plan_log(engine, stored.id), origin=next_week_of(engine, stored.id),
+        next_plan=planned_after(engine, stored.id),
     )
 
 
@@ -121,6 +141,69 @@ def plan_page(plan_id: str, request: Request, engine: EngineDep,
     except PlanNotFound:
         return _not_found(request)
     return _plan_page(request, stored, settings)
+
+
+def _whole(value: str) -> int | str:
+    return int(value) if value.strip().isdigit() else value
+
+
+@router.post("/plans/{plan_id}/sessions/{session_id}/log")
+async def log_from_page(plan_id: str, session_id: str, request: Request, engine: EngineDep,
+                        settings: SettingsDep) -> Response:
+    async with request.form() as form:
+        values = {k: str(form.get(k, "")) for k in ("rpe", "discomfort", "note")}
+    try:
+        stored = load_plan(engine, plan_id)
+        body = LogIn.model_validate({"rpe": _whole(values["rpe"]),
+                                     "discomfort": _whole(values["discomfort"]),
+                                     "note": values["note"].strip()})
+        await run_in_threadpool(log_session, engine, plan_id, session_id, body)
+    except (PlanNotFound, SessionNotFound):
+        return _not_found(request)
+    except ValidationError as err:
+        return _plan_page(request, stored, settings, 422, " ".join(validation_sentences(err)))
+    except BadRequest as err:
+        return _plan_page(request, stored, settings, 422, str(err))
+    return RedirectResponse(f"/plans/{plan_id}#s-{session_id}", status_code=303)
+
+
+@router.post("/plans/{plan_id}/next-week")
+async def next_week_from_page(plan_id: str, request: Request, engine: EngineDep,
+                              settings: SettingsDep) -> Response:
+    try:
+        stored, _adapted = await run_in_threadpool(plan_next_week, engine, plan_id)
+    except PlanNotFound:
+        return _not_found(request)
+    except WeekAlreadyPlanned as taken:  # a second click: show the week already there
+        return RedirectResponse(f"/plans/{taken.plan_id}", status_code=303)
+    except BadRequest as err:
+        return _plan_page(request, load_plan(engine, plan_id), settings, 422, str(err))
+    return RedirectResponse(f"/plans/{stored.id}", status_code=303)
+
+
+@router.get("/plans/{plan_id}/block", response_class=HTMLResponse)
+def block_page(plan_id: str, request: Request, engine: EngineDep, weeks: str = "8") -> Response:
+    try:
+        stored = load_plan(engine, plan_id)
+    except PlanNotFound:
+        return _not_found(request)
+    schedule = stored.schedule
+    context: dict[str, Any] = {
+        "plan": stored, "schedule": schedule, "weeks": weeks, "choices": BLOCK_WEEKS,
+        "runner": schedule.request.runner if schedule.request else None,
+        "block": None, "rows": [], "chart": "", "error": "",
+    }
+    try:
+        _stored, block = block_for_plan(engine, plan_id, block_weeks(weeks))
+    except BadRequest as err:
+        context["error"] = str(err)
+        return _render(request, "block.html", 422, **context)
+    except RulesConflict as err:
+        context["error"] = str(err)
+        return _render(request, "block.html", 200, **context)
+    context.update(block=block, rows=block_rows(block),
+                   chart=Markup(contacts_chart_svg(block)))  # built and escaped by our code
+    return _render(request, "block.html", **context)
 
 
 @router.post("/plans/{plan_id}/sessions/{session_id}/{mark}")

@@ -1,4 +1,5 @@
-"""JSON API for plans: create a week, read it, mark a session missed/done, rotate the feed."""
+"""JSON API for plans: create a week, read it, mark a session missed/done, log how it
+went, plan the next week from the log, rotate the feed."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, status
 
 from scheduler.domain import Request
+from scheduler.training_log import LogEntry
 from web.actions import mark_session, plan_new_week
 from web.deps import EngineDep
 from web.planning import Mark
-from web.schemas import InvalidInput, MarkIn, PlanOut, Problem, ReplanOut
+from web.schemas import InvalidInput, LogIn, MarkIn, NextWeekOut, PlanOut, Problem, ReplanOut
 from web.store import StoredPlan, load_plan, rotate_feed_token
+from web.training import log_session, plan_next_week
 
 __all__ = ["router", "plan_out"]
 
@@ -23,6 +26,8 @@ INVALID: dict[int | str, dict[str, Any]] = {422: {"model": InvalidInput,
                                                   "description": "Invalid input."}}
 STALE: dict[int | str, dict[str, Any]] = {409: {"model": Problem,
                                                 "description": "The version is not current."}}
+TAKEN: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "The runner's following week is planned already."}}
 
 
 EXAMPLES: dict[str, Any] = {
@@ -85,6 +90,29 @@ def mark_done(plan_id: str, session_id: str, body: MarkIn,
               engine: EngineDep) -> dict[str, Any]:
     """Record a session as done (re-planning what follows); the plan's version + 1."""
     return _mark(plan_id, session_id, "done", body, engine)
+
+
+@router.post("/{plan_id}/sessions/{session_id}/log", status_code=status.HTTP_201_CREATED,
+             response_model=LogEntry, responses={**NOT_FOUND, **INVALID},
+             summary="Log how a session went")
+def log_a_session(plan_id: str, session_id: str, body: LogIn,
+                  engine: EngineDep) -> LogEntry:
+    """Record perceived effort (RPE 1-10), discomfort (0-10), a note and the drills done
+    for a session, in the runner's training log. The runner's next week reads it: pain
+    eases or skips the next plyo session, a very hard one holds progression. Logging a
+    session again replaces its entry."""
+    return log_session(engine, plan_id, session_id, body)
+
+
+@router.post("/{plan_id}/next-week", status_code=status.HTTP_201_CREATED,
+             response_model=NextWeekOut, responses={**NOT_FOUND, **TAKEN, **INVALID},
+             summary="Plan the following week")
+def next_week(plan_id: str, engine: EngineDep) -> dict[str, Any]:
+    """Plan the week after this plan for the same runner: the same request moved on seven
+    days (busy intervals of that week only), adapted to the runner's training log. The new
+    plan joins the runner's calendar feed; `adapted` says why the log changed it."""
+    stored, adapted = plan_next_week(engine, plan_id)
+    return {**plan_out(stored), "adapted": adapted}
 
 
 @router.post("/{plan_id}/feed-token", response_model=PlanOut,

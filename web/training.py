@@ -1,0 +1,129 @@
+"""The training log in the web app: log how a session went, plan the next week from it,
+and plan a multi-week plyometric block, shared by the JSON API and the pages.
+
+The domain work is `scheduler.training_log` (entries, and what they ask of the next
+week) and `scheduler.block` (the block); this module finds the request to plan from.
+A week planned after another starts from the request that week was planned from before
+the log adjusted it, so an eased week does not carry its eased dose on for ever.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from scheduler.block import BlockPlan, day_kind, plan_block
+from scheduler.domain import Context, Request, Schedule
+from scheduler.errors import BadRequest
+from scheduler.training_log import LogEntry, apply_log, entry_for
+from scheduler.week import Week
+from web.actions import SessionNotFound
+from web.planning import SOLVER_SLOTS, plan_request, prepare_request
+from web.schemas import LogIn
+from web.store import (
+    StoredPlan,
+    create_next_plan,
+    load_plan,
+    new_id,
+    next_week_of,
+    runner_log,
+    save_log_entry,
+)
+
+__all__ = ["log_session", "plan_next_week", "following_week", "base_request",
+           "block_weeks", "block_for_plan", "BLOCK_WEEKS"]
+
+BLOCK_WEEKS = range(1, 13)  # what the block page offers; 6 to 8 is typical
+
+
+def log_session(engine: Engine, plan_id: str, session_id: str, body: LogIn) -> LogEntry:
+    """Record how a session of the plan went, for the weeks planned after it."""
+    stored = load_plan(engine, plan_id)
+    session = next((s for s in stored.schedule.sessions if s.id == session_id), None)
+    if session is None:
+        raise SessionNotFound(session_id)
+    if session.status in ("missed", "dropped"):
+        raise BadRequest(f"Session '{session_id}' is {session.status}; only a session that "
+                         f"was done (or is still planned) can be logged.")
+    entry = entry_for(session, rpe=body.rpe, discomfort=body.discomfort, note=body.note,
+                      drills=body.drills or None)
+    save_log_entry(engine, plan_id, entry)
+    return entry
+
+
+def base_request(engine: Engine, stored: StoredPlan) -> Request:
+    """What the plan was planned from, before any training log adjusted it."""
+    origin = next_week_of(engine, stored.id)
+    if origin is not None:
+        return origin.request
+    if stored.schedule.request is None:
+        raise BadRequest("This plan does not carry the request it was planned from.")
+    return stored.schedule.request
+
+
+def _next_id(given: str | None, plan_id: str, week_start: str, next_start: str) -> str | None:
+    """A session id for the week after: ids the app made are made again for the new plan;
+    an id the runner gave carries the new week's Monday, so calendar UIDs stay unique."""
+    if given is None or (given.endswith(f"-{plan_id[:8]}") and f"-{week_start}-" in given):
+        return None
+    stem = re.sub(rf"-{re.escape(week_start)}$", "", given)
+    suffix = f"-{next_start}"
+    return stem[: 120 - len(suffix)] + suffix
+
+
+def following_week(request: Request, plan_id: str, previous: Schedule) -> Request:
+    """The request of the week after `previous`: the same sessions and free time, the busy
+    intervals that fall in that week, and the day before as the plan left it."""
+    monday = request.week_start + timedelta(days=7)
+    tz = request.tz
+    begins, ends = Week(monday, tz).origin, Week(monday + timedelta(days=7), tz).origin
+    sessions = [w.model_copy(update={"id": _next_id(
+        w.id, plan_id, request.week_start.isoformat(), monday.isoformat())})
+        for w in request.sessions]
+    return request.model_copy(update={
+        "week_start": monday,
+        "busy": [b for b in request.busy if b.start < ends and b.end > begins],
+        "sessions": sessions,
+        # what the plan put on its Sunday; the week after this one is not planned yet
+        "context": Context(day_before=day_kind(previous.sessions, tz,
+                                               monday - timedelta(days=1))),
+    })
+
+
+def plan_next_week(engine: Engine, plan_id: str) -> tuple[StoredPlan, list[str]]:
+    """Plan the week after a plan for the same runner, adapted to their training log;
+    returns the stored plan and why the log changed it (WeekAlreadyPlanned if it exists)."""
+    stored = load_plan(engine, plan_id)
+    new_plan_id = new_id()
+    request = following_week(base_request(engine, stored), stored.id, stored.schedule)
+    request, _warnings = prepare_request(request, new_plan_id)
+    adapted_request, adapted = apply_log(request, runner_log(engine, stored.runner_id))
+    schedule = plan_request(adapted_request)
+    saved = create_next_plan(engine, new_plan_id, stored, schedule, request=request,
+                             adapted=adapted)
+    return saved, adapted
+
+
+def block_weeks(given: str) -> int:
+    """The block length a page asked for, or BadRequest naming the field."""
+    text = given.strip()
+    if text.isdigit() and int(text) in BLOCK_WEEKS:
+        return int(text)
+    shown = text if text.isdigit() else json.dumps(given[:20])
+    raise BadRequest(f"Field 'weeks' must be a whole number from {BLOCK_WEEKS[0]} to "
+                     f"{BLOCK_WEEKS[-1]}; 6 to 8 is typical (got {shown}).")
+
+
+def block_for_plan(engine: Engine, plan_id: str, weeks: int) -> tuple[StoredPlan, BlockPlan]:
+    """The plyometric block of `weeks` weeks from the plan's week, adapted to the
+    runner's training log (raises BadRequest or RulesConflict with a sentence)."""
+    weeks = block_weeks(str(weeks))
+    stored = load_plan(engine, plan_id)
+    request = base_request(engine, stored)
+    log = runner_log(engine, stored.runner_id)
+    with SOLVER_SLOTS:
+        block = plan_block(request, weeks, log=log)
+    return stored, block
