@@ -1,7 +1,9 @@
 """Fold busy calendars (files or URLs) into a request's one-off busy intervals.
 
 After this the request carries every busy interval it was planned around, so a schedule
-JSON is enough to check or re-plan the week without fetching calendars again.
+JSON is enough to check or re-plan the week without fetching calendars again. Each
+interval remembers its calendar, so reading a calendar again (a re-plan after the
+calendar changed) replaces what it said before instead of adding to it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ from pathlib import Path
 from scheduler.domain import BusyInterval, Request
 from scheduler.errors import BadRequest
 
-__all__ = ["with_calendars"]
+__all__ = ["with_calendars", "calendar_name"]
+
+
+def calendar_name(source: str, base_dir: Path | None) -> str:
+    """A calendar's identity: its URL, or its file's absolute path."""
+    if "://" in source:
+        return source
+    return str(((base_dir or Path.cwd()) / source).resolve())
 
 
 def with_calendars(
@@ -36,8 +45,10 @@ def with_calendars(
                                 options=options, base_dir=base_dir)
         except CalendarError as err:
             raise BadRequest(str(err)) from None
+        name = calendar_name(source, base_dir)
+        busy = [b for b in busy if b.calendar != name]
         busy.extend(
-            BusyInterval(start=e.start, end=e.end, summary=e.summary[:200])
+            BusyInterval(start=e.start, end=e.end, summary=e.summary[:200], calendar=name)
             for e in reading.events
         )
         warnings.extend(reading.warnings)

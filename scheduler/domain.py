@@ -101,6 +101,10 @@ class BusyInterval(_Strict):
     start: datetime = Field(description="Start, ISO 8601 with a UTC offset.")
     end: datetime = Field(description="End, ISO 8601 with a UTC offset, after start.")
     summary: str = Field("", max_length=200, description="What it is, e.g. 'dentist'.")
+    calendar: str | None = Field(
+        None, max_length=2000,
+        description="The calendar it was read from; reading that calendar again replaces it.",
+    )
 
     @model_validator(mode="after")
     def _aware_and_ordered(self) -> BusyInterval:

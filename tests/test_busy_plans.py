@@ -11,7 +11,7 @@ import pytest
 
 from scheduler.busy_import import with_calendars
 from scheduler.cli import main
-from scheduler.domain import Request
+from scheduler.domain import Request, Schedule
 from scheduler.solve import plan_week
 from tests.oracle import assert_planned_all, assert_valid
 
@@ -102,3 +102,37 @@ def test_plan_command_reads_busy_flag_and_request_calendars(tmp_path, capsys):
     missing = tmp_path / "nothere.ics"
     assert main(["plan", str(tmp_path / "me.json"), "--busy", str(missing)]) == 2
     assert "nothere.ics" in capsys.readouterr().err
+
+
+def one_event_calendar(path: Path, day: str, start: str, end: str) -> None:
+    path.write_text("\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", "BEGIN:VEVENT",
+        "UID:choir@test", "DTSTAMP:20261101T000000Z",
+        f"DTSTART;TZID=America/New_York:{day}T{start}",
+        f"DTEND;TZID=America/New_York:{day}T{end}", "SUMMARY:Choir", "END:VEVENT", "END:VCALENDAR"]) + "\r\n")
+
+
+def test_replan_rereading_a_changed_calendar_replaces_its_old_events(tmp_path):
+    request = json.loads((EXAMPLES / "beginner.json").read_text())
+    (tmp_path / "me.json").write_text(json.dumps(request))
+    choir = tmp_path / "choir.ics"
+    one_event_calendar(choir, "20261201", "173000", "193000")  # Tue evening, all of it
+    week = tmp_path / "week.json"
+    assert main(["plan", str(tmp_path / "me.json"), "--busy", str(choir),
+                 "--json", str(week)]) == 0
+    planned = Schedule.model_validate_json(week.read_text())
+    assert [b.summary for b in planned.request.busy] == ["Choir"]
+    assert all(s.start.date() != date(2026, 12, 1) for s in planned.sessions)
+
+    one_event_calendar(choir, "20261203", "173000", "193000")  # moved to Thursday
+    again = tmp_path / "week2.json"
+    assert main(["replan", str(week), "--busy", str(choir), "--at", "2026-11-30T00:00-05:00",
+                 "--json", str(again)]) == 0
+    replanned = Schedule.model_validate_json(again.read_text())
+    [choir_now] = replanned.request.busy
+    assert choir_now.start.isoformat() == "2026-12-03T17:30:00-05:00"
+    assert_valid(replanned)  # the oracle's availability check reads the new busy list
+    new_york = replanned.request.tz
+    # Thursday's whole window is now the choir: nothing planned is left on Thursday.
+    assert all(s.start.astimezone(new_york).date() != date(2026, 12, 3)
+               for s in replanned.sessions if s.status == "planned")

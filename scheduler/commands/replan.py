@@ -36,8 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the moment of re-planning, e.g. 2026-12-02T07:30 (runner's local "
                         "time unless it has an offset); default now")
     p.add_argument("--busy", action="append", default=[], metavar="ICS",
-                   help="busy calendar (.ics file or URL) whose events are added to the busy "
-                        "times the week was planned around; repeatable")
+                   help="busy calendar (.ics file or URL) to read again: its events replace "
+                        "what the same calendar said when the week was planned; repeatable")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the new schedule JSON here")
     p.add_argument("--ics", type=Path, metavar="OUT", help="write an iCalendar file here")
     p.set_defaults(run=run)
