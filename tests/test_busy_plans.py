@@ -109,7 +109,8 @@ def one_event_calendar(path: Path, day: str, start: str, end: str) -> None:
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", "BEGIN:VEVENT",
         "UID:choir@test", "DTSTAMP:20261101T000000Z",
         f"DTSTART;TZID=America/New_York:{day}T{start}",
-        f"DTEND;TZID=America/New_York:{day}T{end}", "SUMMARY:Choir", "END:VEVENT", "END:VCALENDAR"]) + "\r\n")
+        f"DTEND;TZID=America/New_York:{day}T{end}", "SUMMARY:Choir", "END:VEVENT",
+        "END:VCALENDAR"]) + "\r\n")
 
 
 def test_replan_rereading_a_changed_calendar_replaces_its_old_events(tmp_path):
