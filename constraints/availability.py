@@ -23,11 +23,12 @@ class Availability(Rule):
             if v.is_pinned(spec):
                 continue  # already happened where it happened
             fits = [w for w in v.windows if w.minutes >= spec.minutes]
+            start, end = v.start[spec.id], v.end[spec.id]
             chosen = []
             for i, window in enumerate(fits):
                 inside = model.new_bool_var(f"{spec.id}.in_window{i}")
-                model.add(v.start[spec.id] >= window.start).only_enforce_if(inside)
-                model.add(v.end[spec.id] <= window.end).only_enforce_if(inside)
+                model.add(start >= window.start).only_enforce_if(inside)
+                model.add(end <= window.end).only_enforce_if(inside)
                 model.add_implication(inside, v.on(spec, window.day))
                 chosen.append(inside)
             model.add(sum(chosen) == v.present[spec.id]).only_enforce_if(enforce)

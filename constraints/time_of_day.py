@@ -5,7 +5,7 @@ from __future__ import annotations
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
 from scheduler.domain import Request, Schedule
 from scheduler.settings import get_settings
-from scheduler.week import local_datetime
+from scheduler.week import Week, local_datetime
 
 __all__ = ["TimeOfDay", "PARTS_OF_DAY"]
 
@@ -17,6 +17,13 @@ PARTS_OF_DAY: dict[str, tuple[int, int]] = {
 }
 
 
+def _span(week: Week, day: int, lo: int, hi: int) -> tuple[int, int]:
+    """First and last minute of the week line on which a start is in [lo, hi) of `day`."""
+    date = week.date(day)
+    return (week.minute(local_datetime(date, lo, week.tz)),
+            week.minute(local_datetime(date, hi, week.tz)) - 1)
+
+
 class TimeOfDay(Rule):
     key = "time_of_day"
     summary = "Sessions start in the part of the day you prefer for their kind."
@@ -26,18 +33,17 @@ class TimeOfDay(Rule):
     def post(self, model, v, request: Request) -> list[PenaltyTerm]:
         weight = get_settings().weight_time_of_day
         terms = []
+        spans: dict[str, list[tuple[int, int]]] = {}  # per part: its minutes on each day
         for spec in v.specs:
             part = request.preferences.time_of_day.get(spec.kind)
             if part is None:
                 continue
-            lo, hi = PARTS_OF_DAY[part]
+            if part not in spans:
+                spans[part] = [_span(v.week, day, *PARTS_OF_DAY[part]) for day in range(7)]
             fitting = []
-            for day in range(7):
-                date = v.week.date(day)
+            start = v.start[spec.id]
+            for day, (earliest, latest) in enumerate(spans[part]):
                 inside = model.new_bool_var(f"{spec.id}.{part}_on_day{day}")
-                start = v.start[spec.id]
-                earliest = v.week.minute(local_datetime(date, lo, v.week.tz))
-                latest = v.week.minute(local_datetime(date, hi, v.week.tz)) - 1
                 model.add(start >= earliest).only_enforce_if(inside)
                 model.add(start <= latest).only_enforce_if(inside)
                 fitting.append(inside)

@@ -20,17 +20,25 @@ from enum import Enum
 
 from ortools.sat.python import cp_model
 
-from constraints import HARD_KEYS
+from constraints import HARD_KEYS, HARD_RULES
 from scheduler.domain import Request
 from scheduler.facts import conflict_text
 from scheduler.sessions import SessionSpec, session_specs
 from scheduler.settings import Settings, get_settings
 from scheduler.solve import build_week_model, new_solver
+from scheduler.variables import DAYS, WeekVars
 
 __all__ = ["Verdict", "WeekProbe", "Conflict", "find_conflict", "conflict_item",
            "explain_infeasible", "PROBE_TIME_LIMIT"]
 
 PROBE_TIME_LIMIT = 5.0  # seconds per feasibility re-solve; a week model proves in ms
+PROBE_PARAMETERS = {
+    "cp_model_probing_level": 0,
+    "symmetry_level": 0,
+    "linearization_level": 0,
+    "use_precedences_in_disjunctive_constraint": False,
+    "auto_detect_greater_than_at_least_one_of": False,
+}
 
 # The order in which rules are tried for deletion: a rule tried early is left out of the
 # core whenever another core exists without it. The calendar goes last so that, where the
@@ -47,17 +55,25 @@ class Verdict(Enum):
 
 
 class WeekProbe:
-    """One model of the week, re-solved for feasibility under assumptions."""
+    """One model of the week, re-solved for feasibility under assumptions.
+
+    The model holds the hard rules only (a soft rule never makes a week impossible) plus
+    redundant day-level counts (`_add_day_counts`) that turn "too many sessions for too
+    few days" into arithmetic instead of a search; the solver skips root probing,
+    symmetry detection and the LP, which cost more than these small searches.
+    """
 
     def __init__(self, request: Request, settings: Settings | None = None,
                  specs: list[SessionSpec] | None = None) -> None:
         self.request = request
         self.specs = specs if specs is not None else session_specs(request)
         self.rules = [k for k in HARD_KEYS if k not in request.rules.off]
-        wm = build_week_model(request, self.specs, optional={s.id for s in self.specs})
+        wm = build_week_model(request, self.specs, optional={s.id for s in self.specs},
+                              rules=HARD_RULES)
         wm.model.clear_objective()  # feasibility only: stop at the first plan
         for key in request.rules.off:
             wm.model.add(wm.vars.enforcement[key] == 0)
+        _add_day_counts(wm.model, wm.vars, request)
         self.model = wm.model
         self.enforce = wm.vars.enforcement
         self.present = wm.vars.present
@@ -67,6 +83,11 @@ class WeekProbe:
         # Without presolve the search proves the conflict itself and its sufficient
         # assumptions are already close to minimal; with presolve they are all of them.
         self.solver.parameters.cp_model_presolve = False
+        # Each re-solve is a small search on a model loaded afresh: root probing, symmetry
+        # detection, the LP and the precedence analyses cost more than they save here
+        # (the day counts do the proving).
+        for name, value in PROBE_PARAMETERS.items():
+            setattr(self.solver.parameters, name, value)
         self._rule_of = {lit.index: key for key, lit in self.enforce.items()}
         self._session_of = {lit.index: sid for sid, lit in self.present.items()}
         self.solves = 0
@@ -92,6 +113,36 @@ class WeekProbe:
         used = self.solver.sufficient_assumptions_for_infeasibility()
         return ({self._rule_of[i] for i in used if i in self._rule_of},
                 {self._session_of[i] for i in used if i in self._session_of})
+
+
+def _add_day_counts(model: cp_model.CpModel, v: WeekVars, request: Request) -> None:
+    """Two counts every plan of the week already obeys, stated over whole days so that "too
+    many sessions for too few days" is arithmetic rather than a search through every way
+    of placing them (a pigeonhole the search otherwise proves in thousands of conflicts):
+    - a rest day has nothing on it, so at most 7 - rest_days days are used (rest_days on);
+    - the runs need ceil(runs / runs_per_day) days with a run (one_run_per_day on).
+    Each is guarded by the literal of the rule it follows from, so every verdict and core
+    stays exact. (Counting free minutes per day, or ruling out days without a fitting
+    window, proved nothing faster and changed the conflicts found more often.)"""
+    used, run_days = [], []
+    for day in DAYS:
+        used.append(_any_on(model, [v.on(s, day) for s in v.specs], f"day{day}.used"))
+        run_days.append(_any_on(model, [v.on(s, day) for s in v.runs()], f"day{day}.has_run"))
+    model.add(sum(used) <= 7 - request.rules.rest_days).only_enforce_if(
+        v.enforcement["rest_days"])
+    model.add(sum(v.present[s.id] for s in v.runs())
+              <= request.rules.runs_per_day * sum(run_days)).only_enforce_if(
+        v.enforcement["one_run_per_day"])
+
+
+def _any_on(model: cp_model.CpModel, literals: list[cp_model.IntVar], name: str
+            ) -> cp_model.IntVar:
+    """A literal that is true exactly when one of `literals` is."""
+    anyone = model.new_bool_var(name)
+    model.add_bool_or([anyone.Not(), *literals])
+    if literals:
+        model.add(sum(literals) <= len(literals) * anyone)
+    return anyone
 
 
 @dataclass(frozen=True)

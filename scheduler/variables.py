@@ -71,12 +71,13 @@ class WeekVars:
             start, spec.minutes, start + spec.minutes, present, f"{sid}.interval"
         )
         days = [m.new_bool_var(f"{sid}.on_day{d}") for d in DAYS]
-        m.add(sum(days) == present)
+        m.add(cp_model.LinearExpr.sum(days) == present)
         starts = self.week.day_starts
+        add, on_day = m.add, self._on
         for d, on in zip(DAYS, days, strict=True):
-            self._on[(sid, d)] = on
-            m.add(start >= starts[d]).only_enforce_if(on)
-            m.add(start <= starts[d + 1] - 1).only_enforce_if(on)
+            on_day[(sid, d)] = on
+            add(start >= starts[d]).only_enforce_if(on)
+            add(start <= starts[d + 1] - 1).only_enforce_if(on)
 
     # --- questions rules ask -------------------------------------------------------
     def enforce(self, key: str) -> cp_model.IntVar:

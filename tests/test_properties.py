@@ -5,8 +5,19 @@ penalties, and an infeasible answer never comes with sessions."""
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
+from ortools.sat.python import cp_model
 
-from scheduler.solve import solve_request
+from scheduler.availability import free_windows
+from scheduler.generate import random_requests
+from scheduler.sessions import session_specs
+from scheduler.solve import (
+    build_week_model,
+    days_rule_out,
+    enforce_rules,
+    new_solver,
+    solve_request,
+)
+from scheduler.week import Week
 from tests.oracle import assert_planned_all, assert_valid
 from tests.strategies import requests
 
@@ -27,3 +38,30 @@ def test_any_plan_passes_every_check(request):
         assert s.start.minute % 5 == 0
     if schedule.status == "optimal":
         assert solved.objective == sum(schedule.penalties.values())
+
+
+def ruled_out_by_counting_days(request) -> bool:
+    specs = session_specs(request)
+    return days_rule_out(request, specs,
+                         free_windows(request, Week(request.week_start, request.tz)))
+
+
+def full_model_status(request) -> int:
+    wm = build_week_model(request)
+    enforce_rules(wm, frozenset(request.rules.off))
+    return new_solver().solve(wm.model)
+
+
+# solve_request skips the search when counting days proves the week impossible; the full
+# model, solved without that shortcut, must agree every time.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_the_day_count_shortcut_only_rules_out_weeks_the_model_cannot_plan(request):
+    if ruled_out_by_counting_days(request):
+        assert full_model_status(request) == cp_model.INFEASIBLE
+
+
+def test_the_day_count_shortcut_on_a_generated_squad():
+    ruled_out = [r for r in random_requests(400, seed=11) if ruled_out_by_counting_days(r)]
+    assert len(ruled_out) >= 10  # the shortcut really is exercised here
+    assert all(full_model_status(r) == cp_model.INFEASIBLE for r in ruled_out)
