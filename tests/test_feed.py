@@ -3,9 +3,7 @@ icalendar, compared event by event with the plan the API returns."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -18,8 +16,8 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 
 from scheduler.domain import Schedule
-from tests.live_server import LiveServer, serve_in_thread
 from tests.oracle import assert_valid
+from tests.weeks import example
 from web.db import make_engine
 from web.feed import TokenLookup, render_feed
 
@@ -27,21 +25,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BEFORE_THE_WEEK = "2026-11-29T12:00:00+01:00"
 
 
-def example(name: str, **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
-    return {**data, **changes}
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serve_in_thread(tmp_path_factory.mktemp("feed") / "plyoplan.db") as live:
-        yield live
-
-
-@pytest.fixture
-def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client() as c:
-        yield c
 
 
 def create(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,29 +10,16 @@ import httpx
 import pytest
 
 from scheduler.domain import Schedule
-from tests.live_server import LiveServer, serve_in_thread
+from tests.live_server import serve_in_thread
 from tests.oracle import assert_valid
+from tests.weeks import example
 from web.settings import WebSettings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BEFORE_THE_WEEK = "2026-11-29T12:00:00+01:00"  # the Sunday before the examples' week
 
 
-def example(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
-    return data
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serve_in_thread(tmp_path_factory.mktemp("api") / "plyoplan.db") as live:
-        yield live
-
-
-@pytest.fixture
-def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client() as c:
-        yield c
 
 
 def checked(body: dict[str, Any]) -> Schedule:

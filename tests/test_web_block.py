@@ -4,10 +4,8 @@ computed here independently with `scheduler.block`, and the checks on `weeks`.""
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,29 +15,15 @@ import pytest
 from scheduler.block import BlockPlan, solve_block
 from scheduler.domain import Request, Schedule
 from scheduler.training_log import LogEntry, TrainingLog
-from tests.live_server import LiveServer, serve_in_thread
 from tests.oracle import assert_valid
 from tests.test_block import assert_block_valid
+from tests.weeks import example
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def example(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
-    return data
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serve_in_thread(tmp_path_factory.mktemp("block") / "plyoplan.db") as live:
-        yield live
-
-
-@pytest.fixture
-def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client() as c:
-        yield c
 
 
 def create(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:

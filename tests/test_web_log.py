@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,28 +16,14 @@ import pytest
 
 from scheduler.domain import Schedule
 from scheduler.drills import INTENSITIES, intensity_of
-from tests.live_server import LiveServer, serve_in_thread
 from tests.oracle import assert_valid
+from tests.weeks import example
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PAIN = {"rpe": 6, "discomfort": 5, "note": "sharp pain in the left shin"}
 
 
-def example(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
-    return data
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serve_in_thread(tmp_path_factory.mktemp("log") / "plyoplan.db") as live:
-        yield live
-
-
-@pytest.fixture
-def client(server: LiveServer) -> Iterator[httpx.Client]:
-    with server.client() as c:
-        yield c
 
 
 def checked(body: dict[str, Any]) -> Schedule:

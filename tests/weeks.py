@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,3 +77,12 @@ def placed(schedule: Schedule) -> dict[str, tuple[str, str]]:
 
 def days_of(schedule: Schedule, kind: str) -> list[str]:
     return sorted(d for sid, (d, _) in placed(schedule).items() if f"-{kind}-" in sid)
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def example(name: str, **changes: Any) -> dict[str, Any]:
+    """The JSON of examples/<name>.json, with top-level fields replaced by `changes`."""
+    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
+    return {**data, **changes}

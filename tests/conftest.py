@@ -1,0 +1,25 @@
+"""Shared fixtures: a real plyoplan server per test module (uvicorn on 127.0.0.1 over a
+fresh SQLite file) and an httpx client to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.live_server import LiveServer, serve_in_thread
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    with serve_in_thread(folder / "plyoplan.db") as live:
+        yield live
+
+
+@pytest.fixture
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with server.client() as c:
+        yield c
