@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
     from scheduler.variables import WeekVars
 
-__all__ = ["Severity", "Violation", "PenaltyTerm", "Rule", "WeekView", "COUNTED"]
+__all__ = ["Severity", "Violation", "PenaltyTerm", "Rule", "WeekView", "COUNTED",
+           "hours_between"]
 
 # Sessions that happened or will happen count as load; missed and dropped ones do not.
 COUNTED = ("planned", "done")
@@ -97,6 +99,12 @@ class WeekView:
     def label(self, session: PlannedSession) -> str:
         local = session.start.astimezone(self.week.tz)
         return f"{session.kind.value} on {DAY_NAMES[local.weekday()]} {local:%d %b %H:%M}"
+
+
+def hours_between(earlier: datetime, later: datetime) -> float:
+    """Real elapsed hours. Subtracting two datetimes that share a ZoneInfo gives wall-clock
+    time, an hour off across a DST change, so the difference is taken in UTC."""
+    return (later.astimezone(UTC) - earlier.astimezone(UTC)).total_seconds() / 3600
 
 
 def context_is_key(kind: str | None) -> bool:

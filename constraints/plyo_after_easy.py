@@ -6,7 +6,7 @@ hard days hard and easy days easy.
 
 from __future__ import annotations
 
-from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
+from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, hours_between
 from scheduler.domain import Kind, Request, Schedule
 
 __all__ = ["PlyoAfterEasy"]
@@ -51,7 +51,7 @@ class PlyoAfterEasy(Rule):
             warmed_up = any(
                 view.day(easy) == day
                 and easy.end <= plyo.start
-                and (plyo.start - easy.end).total_seconds() <= gap * 60
+                and hours_between(easy.end, plyo.start) * 60 <= gap
                 for easy in view.of_kind(Kind.easy)
             )
             if not warmed_up:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
+from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, hours_between
 from scheduler.domain import Kind, Request, Schedule
 
 __all__ = ["PlyoGap"]
@@ -51,7 +51,7 @@ class PlyoGap(Rule):
         plyos = sorted(view.of_kind(Kind.plyo), key=lambda s: s.start)
         out = []
         for a, b in combinations(plyos, 2):
-            apart = (b.start - a.end).total_seconds() / 3600
+            apart = hours_between(a.end, b.start)
             if apart < hours:
                 out.append(Violation(self.key, (a.id, b.id), (
                     f"The plyo sessions on {view.day_name(view.day(a))} and "

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
+from constraints.base import hours_between
 from scheduler.block import BlockPlan, block_to_ics, contacts_chart_svg, solve_block
 from scheduler.cli import main
 from scheduler.domain import (
@@ -89,7 +90,7 @@ def boundary_violations(block: BlockPlan, runner_request: Request) -> list[str]:
                         if s.kind is Kind.plyo and s.status in ("planned", "done")),
                        key=lambda s: s.start)
         for x, y in pairwise(plyos):
-            apart = (y.start - x.end).total_seconds() / 3600
+            apart = hours_between(x.end, y.start)
             if apart < hours:
                 out.append(f"{x.id} and {y.id} are {apart:.1f} h apart; {hours} h needed")
     return out

@@ -254,3 +254,26 @@ def test_spread_key_workouts_check_prices_keys_one_day_apart():
                      session("l", "long", "sat", "08:00", 90))
     [violation] = only_violations("spread_key_workouts", req, sched)
     assert violation.sessions == ("t", "l") and violation.penalty == 4
+
+
+def test_plyo_gap_check_counts_real_hours_across_the_autumn_clock_change():
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from scheduler.domain import PlannedSession, Request, Schedule
+
+    berlin = ZoneInfo("Europe/Berlin")
+    req = Request.model_validate({"runner": {"timezone": "Europe/Berlin"},
+                                  "week_start": "2026-10-19",
+                                  "sessions": [{"kind": "plyo", "minutes": 20}] * 2})
+    first = datetime(2026, 10, 23, 18, 0, tzinfo=berlin)
+    second = datetime(2026, 10, 25, 18, 0, tzinfo=berlin)  # clocks went back at 03:00
+
+    def plyo(sid: str, start: datetime) -> PlannedSession:
+        return PlannedSession(id=sid, kind="plyo", key=False, start=start,
+                              end=start + timedelta(minutes=20), contacts=80)
+
+    week = Schedule(week_start=req.week_start, timezone="Europe/Berlin", status="optimal",
+                    sessions=[plyo("a", first), plyo("b", second)], request=req)
+    # 47 h 40 min on the wall clock, 48 h 40 min of real time: enough.
+    assert only_violations("plyo_gap", req, week) == []
