@@ -50,7 +50,13 @@ from scheduler.progression import (
 )
 from scheduler.sessions import session_specs
 from scheduler.settings import Settings
-from scheduler.solve import STATUS_NAMES, WeekModel, extract_sessions, new_solver, plan_week
+from scheduler.solve import (
+    WeekModel,
+    extract_sessions,
+    new_solver,
+    plan_week,
+    solve_status,
+)
 from scheduler.training_log import TrainingLog, verdict
 from scheduler.variables import WeekVars
 from scheduler.week import Week
@@ -221,13 +227,8 @@ def _solve(requests: list[Request], settings: Settings | None
            ) -> tuple[str, list[list[PlannedSession]], int | None]:
     """One model over all weeks: the status, each week's sessions and the objective."""
     bm = build_block_model(requests)
-    solver = new_solver(settings)
-    for name, value in BLOCK_SOLVER_PARAMETERS.items():
-        setattr(solver.parameters, name, value)
-    code = solver.solve(bm.model)
-    if code == cp_model.MODEL_INVALID:
-        raise RuntimeError(f"internal model error: {bm.model.validate()}")
-    status = STATUS_NAMES[code]
+    solver = new_solver(settings, tuning=BLOCK_SOLVER_PARAMETERS)
+    status = solve_status(solver, bm.model)
     if status not in ("optimal", "feasible"):
         return status, [], None
     placed = [extract_sessions(WeekModel(bm.model, v, t), solver)

@@ -31,7 +31,13 @@ from scheduler.domain import PlannedSession
 from scheduler.replan_state import Situation
 from scheduler.sessions import SessionSpec
 from scheduler.settings import Settings
-from scheduler.solve import STATUS_NAMES, WeekModel, build_week_model, enforce_rules, new_solver
+from scheduler.solve import (
+    WeekModel,
+    build_week_model,
+    enforce_rules,
+    new_solver,
+    solve_status,
+)
 
 __all__ = ["CHANGE", "Outcome", "solve_replan", "drop_cost", "spec_of"]
 
@@ -159,10 +165,7 @@ def _solve(sit: Situation, free: list[PlannedSession], settings: Settings
     solver.parameters.cp_model_presolve = False
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.linearization_level = 0
-    code = solver.solve(wm.model)
-    if code == cp_model.MODEL_INVALID:
-        raise RuntimeError(f"internal model error: {wm.model.validate()}")
-    status = STATUS_NAMES[code]
+    status = solve_status(solver, wm.model)
     if status not in ("optimal", "feasible"):
         return Outcome(status, {}, 0), wm
     starts: dict[str, int | None] = {}

@@ -9,7 +9,7 @@ of the soft rules' penalty terms. One worker and a fixed seed make the plan repe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -24,7 +24,7 @@ from scheduler.week import Week
 
 __all__ = ["WeekModel", "build_week_model", "new_solver", "plan_week",
            "extract_sessions", "STATUS_NAMES", "Solved", "solve_request", "enforce_rules",
-           "days_rule_out"]
+           "days_rule_out", "solve_status"]
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "optimal",
@@ -96,15 +96,26 @@ def enforce_rules(wm: WeekModel, off: set[str] | frozenset[str] = frozenset()) -
         wm.model.add(literal == int(key not in off))
 
 
-def new_solver(settings: Settings | None = None, time_limit: float | None = None
-               ) -> cp_model.CpSolver:
+def new_solver(settings: Settings | None = None, time_limit: float | None = None,
+               tuning: Mapping[str, object] | None = None) -> cp_model.CpSolver:
+    """A deterministic solver; `tuning` sets further CP-SAT parameters by name."""
     settings = settings or get_settings()
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit or settings.solver_time_limit_seconds
     solver.parameters.num_workers = 1  # deterministic: same request, same plan
     solver.parameters.random_seed = settings.solver_seed
     solver.parameters.cp_model_presolve = settings.solver_presolve
+    for name, value in (tuning or {}).items():
+        setattr(solver.parameters, name, value)
     return solver
+
+
+def solve_status(solver: cp_model.CpSolver, model: cp_model.CpModel) -> str:
+    """Solve and name the outcome; an invalid model is our bug, never the runner's."""
+    code = solver.solve(model)
+    if code == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"internal model error: {model.validate()}")
+    return STATUS_NAMES[code]
 
 
 def extract_sessions(wm: WeekModel, solver: cp_model.CpSolver) -> list[PlannedSession]:
@@ -143,13 +154,8 @@ def solve_request(request: Request, settings: Settings | None = None) -> Solved:
     else:
         wm = build_week_model(request, specs, week=week, windows=windows)
         enforce_rules(wm, frozenset(request.rules.off))
-        solver = new_solver(settings)
-        for name, value in PLAN_SEARCH.items():
-            setattr(solver.parameters, name, value)
-        code = solver.solve(wm.model)
-        if code == cp_model.MODEL_INVALID:
-            raise RuntimeError(f"internal model error: {wm.model.validate()}")
-        status = STATUS_NAMES[code]
+        solver = new_solver(settings, tuning=PLAN_SEARCH)
+        status = solve_status(solver, wm.model)
     schedule = Schedule(
         week_start=request.week_start, timezone=request.runner.timezone,
         status=status,  # type: ignore[arg-type]
