@@ -23,6 +23,10 @@ class Availability(Rule):
             if v.is_pinned(spec):
                 continue  # already happened where it happened
             fits = [w for w in v.windows if w.minutes >= spec.minutes]
+            if v.settled_on(self.key):
+                # Known on: the free windows become the start's domain (no literals).
+                v.allow_starts(spec, [(w.start, w.end - spec.minutes) for w in fits])
+                continue
             start, end = v.start[spec.id], v.end[spec.id]
             chosen = []
             for i, window in enumerate(fits):

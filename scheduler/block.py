@@ -53,8 +53,10 @@ from scheduler.settings import Settings
 from scheduler.solve import (
     WeekModel,
     extract_sessions,
+    new_model,
     new_solver,
     plan_week,
+    rules_as_asked,
     solve_status,
 )
 from scheduler.training_log import TrainingLog, verdict
@@ -204,12 +206,13 @@ class BlockModel:
 
 def build_block_model(requests: list[Request]) -> BlockModel:
     """Every week's rules, the boundary rules, hard rules enforced, soft terms summed."""
-    model = cp_model.CpModel()
+    model = new_model()
     weeks: list[WeekVars] = []
     terms: list[list[PenaltyTerm]] = []
     for request in requests:
         week = Week(request.week_start, request.tz)
-        v = WeekVars(model, request, week, session_specs(request), free_windows(request, week))
+        v = WeekVars(model, request, week, session_specs(request), free_windows(request, week),
+                     settled=rules_as_asked(request))
         terms.append([t for rule in ALL_RULES for t in rule.post(model, v, request)])
         _order_alike(model, v)
         weeks.append(v)

@@ -21,10 +21,10 @@ from scheduler.settings import Settings, get_settings
 from scheduler.solve import (
     STATUS_NAMES,
     build_week_model,
-    enforce_rules,
     extract_sessions,
     new_solver,
     plan_week,
+    rules_as_asked,
 )
 
 __all__ = ["plan_with_drops", "drop_costs"]
@@ -51,8 +51,8 @@ def plan_with_drops(request: Request, settings: Settings | None = None) -> Sched
     if schedule.status != "infeasible":
         return schedule
     specs = session_specs(request)
-    wm = build_week_model(request, specs, optional={s.id for s in specs})
-    enforce_rules(wm, frozenset(request.rules.off))
+    wm = build_week_model(request, specs, optional={s.id for s in specs},
+                          settled=rules_as_asked(request))
     soft = sum(t.weight * t.literal for t in wm.terms)
     costs = drop_costs(specs, sum(t.weight for t in wm.terms), settings)
     present = wm.vars.present

@@ -28,7 +28,7 @@ from scheduler.explain import PROBE_TIME_LIMIT, Conflict, Verdict, WeekProbe
 from scheduler.facts import DAY_NAMES, NOUNS
 from scheduler.sessions import session_specs
 from scheduler.settings import get_settings
-from scheduler.solve import build_week_model, enforce_rules, new_solver
+from scheduler.solve import build_week_model, new_solver, rules_as_asked
 from scheduler.widen import WindowSide, smallest_widenings
 
 __all__ = ["Fix", "suggest_fixes", "apply_change", "week_fits", "MAX_WIDENING"]
@@ -84,8 +84,7 @@ def apply_change(request: Request, change: str) -> Request:
 
 def week_fits(request: Request) -> Verdict:
     """Feasibility of a request with all its rules on (no objective: first plan wins)."""
-    wm = build_week_model(request)
-    enforce_rules(wm, frozenset(request.rules.off))
+    wm = build_week_model(request, settled=rules_as_asked(request))
     wm.model.clear_objective()
     settings = get_settings()
     solver = new_solver(settings,

@@ -34,8 +34,8 @@ from scheduler.settings import Settings
 from scheduler.solve import (
     WeekModel,
     build_week_model,
-    enforce_rules,
     new_solver,
+    rules_as_asked,
     solve_status,
 )
 
@@ -141,8 +141,8 @@ def _build(sit: Situation, free: list[PlannedSession], settings: Settings
         sit.request,
         [spec_of(s) for s in [*sit.fixed, *sit.movable, *sit.to_replace]],
         pinned=pinned, optional=frozenset(ids), earliest=dict.fromkeys(ids, sit.earliest),
+        settled=rules_as_asked(sit.request),
     )
-    enforce_rules(wm, frozenset(sit.request.rules.off))
     change = _change_terms(wm, sit, free, settings)
     wm.terms.extend(change)
     shifts, bound = _shift_terms(wm, sit, loose)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from constraints import ALL_RULES, PenaltyTerm, Rule, soft_penalties
+from constraints import ALL_RULES, HARD_KEYS, PenaltyTerm, Rule, soft_penalties
 from scheduler.availability import FreeWindow, free_windows
 from scheduler.domain import PlannedSession, Request, Schedule
 from scheduler.sessions import SessionSpec, session_specs
@@ -24,7 +24,7 @@ from scheduler.week import Week
 
 __all__ = ["WeekModel", "build_week_model", "new_solver", "plan_week",
            "extract_sessions", "STATUS_NAMES", "Solved", "solve_request", "enforce_rules",
-           "days_rule_out", "solve_status"]
+           "days_rule_out", "solve_status", "rules_as_asked", "new_model"]
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "optimal",
@@ -69,18 +69,20 @@ def build_week_model(
     rules: Sequence[Rule] = ALL_RULES,
     week: Week | None = None,
     windows: list[FreeWindow] | None = None,
+    settled: Mapping[str, bool] | None = None,
 ) -> WeekModel:
-    """All rules posted (or only `rules`: a feasibility question needs no soft ones);
-    enforcement literals left free for the caller to fix or assume. `week` and `windows`
-    may be passed in when the caller has them already (`windows` at the request's own
-    buffer unless `buffer_minutes` says otherwise)."""
+    """All rules posted (or only `rules`: a feasibility question needs no soft ones).
+    Enforcement literals are left free for the caller to fix or assume, except those of
+    `settled` rules (see `rules_as_asked`). `week` and `windows` may be passed in when
+    the caller has them already (`windows` at the request's own buffer unless
+    `buffer_minutes` says otherwise)."""
     week = week or Week(request.week_start, request.tz)
     if windows is None:
         windows = free_windows(request, week, buffer_minutes=buffer_minutes)
-    model = cp_model.CpModel()
+    model = new_model()
     v = WeekVars(
         model, request, week, specs if specs is not None else session_specs(request), windows,
-        pinned=pinned, optional=optional, earliest=earliest,
+        pinned=pinned, optional=optional, earliest=earliest, settled=settled,
     )
     terms: list[PenaltyTerm] = []
     for rule in rules:
@@ -88,6 +90,25 @@ def build_week_model(
     terms.extend(extra_terms or [])
     model.minimize(sum(t.weight * t.literal for t in terms))
     return WeekModel(model, v, terms)
+
+
+def rules_as_asked(request: Request) -> dict[str, bool]:
+    """Every hard rule on, except those the runner turned off: the `settled` of a model
+    that plans rather than explains."""
+    return {key: key not in request.rules.off for key in HARD_KEYS}
+
+
+class _Model(cp_model.CpModel):
+    """A CpModel without the camelCase aliases OR-Tools attaches to every new model for
+    old code (about a millisecond a model, a tenth of a week's plan); plyoplan calls the
+    snake_case names only."""
+
+    def _add_pre_pep8_methods(self) -> None:
+        pass
+
+
+def new_model() -> cp_model.CpModel:
+    return _Model()
 
 
 def enforce_rules(wm: WeekModel, off: set[str] | frozenset[str] = frozenset()) -> None:
@@ -152,8 +173,8 @@ def solve_request(request: Request, settings: Settings | None = None) -> Solved:
     if days_rule_out(request, specs, windows):
         status = "infeasible"  # proven by counting: the search would only prove it again
     else:
-        wm = build_week_model(request, specs, week=week, windows=windows)
-        enforce_rules(wm, frozenset(request.rules.off))
+        wm = build_week_model(request, specs, week=week, windows=windows,
+                              settled=rules_as_asked(request))
         solver = new_solver(settings, tuning=PLAN_SEARCH)
         status = solve_status(solver, wm.model)
     schedule = Schedule(

@@ -30,7 +30,7 @@ from scheduler.explain import PROBE_TIME_LIMIT
 from scheduler.facts import DAY_NAMES, NOUNS, day_list, joined
 from scheduler.sessions import session_specs
 from scheduler.settings import get_settings
-from scheduler.solve import build_week_model, enforce_rules, new_solver
+from scheduler.solve import build_week_model, new_solver, rules_as_asked
 from scheduler.week import Week, local_datetime
 
 __all__ = ["why_items", "penalties_by_session", "DayVerdict", "day_verdicts"]
@@ -76,8 +76,8 @@ class _Week:
         week = self.week
         others = {o.id: week.minute(o.start) for o in self.counted if o.id != session.id}
         specs = [self.specs[i] for i in [*others, session.id] if i in self.specs]
-        wm = build_week_model(self.request, specs, pinned=others)
-        enforce_rules(wm, frozenset(self.request.rules.off))
+        wm = build_week_model(self.request, specs, pinned=others,
+                              settled=rules_as_asked(self.request))
         spec = self.specs[session.id]
         v, model = wm.vars, wm.model
         moved = model.new_bool_var("moved")

@@ -65,3 +65,33 @@ def test_the_day_count_shortcut_on_a_generated_squad():
     ruled_out = [r for r in random_requests(400, seed=11) if ruled_out_by_counting_days(r)]
     assert len(ruled_out) >= 10  # the shortcut really is exercised here
     assert all(full_model_status(r) == cp_model.INFEASIBLE for r in ruled_out)
+
+
+def unsettled_plan(request) -> tuple[int, int | None]:
+    """The week solved with every rule behind a free literal fixed afterwards (the form
+    the explanations use: availability as one literal per window) and no shortcut."""
+    wm = build_week_model(request)
+    enforce_rules(wm, frozenset(request.rules.off))
+    solver = new_solver()
+    code = solver.solve(wm.model)
+    found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return code, round(solver.objective_value) if found else None
+
+
+# Planning settles the rules up front, so availability becomes each start's domain; the
+# week must come out as good as under the literal-per-window form, and be planned or
+# impossible alike.
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_settled_rules_plan_as_well_as_rules_behind_literals(request):
+    solved = solve_request(request)
+    code, objective = unsettled_plan(request)
+    assert solved.schedule.status == {cp_model.OPTIMAL: "optimal",
+                                      cp_model.INFEASIBLE: "infeasible"}[code]
+    assert solved.objective == objective
+
+
+def test_settled_rules_on_a_generated_squad():
+    differ = [r.runner.name for r in random_requests(150, seed=12, busy_events=(2, 8))
+              if (solve_request(r).objective, ) != (unsettled_plan(r)[1], )]
+    assert differ == []
