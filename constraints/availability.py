@@ -23,19 +23,9 @@ class Availability(Rule):
             if v.is_pinned(spec):
                 continue  # already happened where it happened
             fits = [w for w in v.windows if w.minutes >= spec.minutes]
-            if v.settled_on(self.key):
-                # Known on: the free windows become the start's domain (no literals).
-                v.allow_starts(spec, [(w.start, w.end - spec.minutes) for w in fits])
-                continue
-            start, end = v.start[spec.id], v.end[spec.id]
-            chosen = []
-            for i, window in enumerate(fits):
-                inside = model.new_bool_var(f"{spec.id}.in_window{i}")
-                model.add(start >= window.start).only_enforce_if(inside)
-                model.add(end <= window.end).only_enforce_if(inside)
-                model.add_implication(inside, v.on(spec, window.day))
-                chosen.append(inside)
-            model.add(sum(chosen) == v.present[spec.id]).only_enforce_if(enforce)
+            spans = [(w.start, w.end - spec.minutes) for w in fits]
+            # Known on: the free windows become the start's domain outright.
+            v.allow_starts(spec, spans, when=None if v.settled_on(self.key) else enforce)
         return []
 
     def check(self, request: Request, schedule: Schedule) -> list[Violation]:

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ortools.sat.python import cp_model
 
 from constraints import (
@@ -70,6 +72,16 @@ class SlotVars(WeekVars):
             on = m.new_bool_var(f"{sid}.on_day{d}")
             m.add(on == sum(x for t, x in at.items() if bounds[d] <= t < bounds[d + 1]))
             self._on[(sid, d)] = on
+
+    def allow_starts(self, spec: SessionSpec, spans: Iterable[tuple[int, int]],
+                     when: cp_model.IntVar | None = None) -> None:
+        """A grid's availability: every slot outside the spans is closed to the start."""
+        spans = list(spans)
+        closed = [x for t, x in self.at[spec.id].items()
+                  if not any(first <= t <= last for first, last in spans)]
+        if closed:
+            self.model.add_bool_and([x.Not() for x in closed]).only_enforce_if(
+                self.true if when is None else when)
 
     def _no_two_sessions_in_one_slot(self) -> None:
         """A session starting at t fills the slots up to its end; each slot holds one."""

@@ -104,17 +104,25 @@ class WeekVars:
         """Whether hard rule `key` is known to hold in every solution of this model."""
         return self.settled.get(key, False)
 
-    def allow_starts(self, spec: SessionSpec, spans: Iterable[tuple[int, int]]) -> None:
+    def allow_starts(self, spec: SessionSpec, spans: Iterable[tuple[int, int]],
+                     when: cp_model.IntVar | None = None) -> None:
         """Let the session start only inside `spans` ([first, last] minutes on the week
-        line); a session that can start nowhere cannot take place."""
+        line) — always, or only while literal `when` is true. A session that can start
+        nowhere cannot take place."""
         step = self._step[spec.id]
         steps = [[-(-first // STEP), last // STEP] for first, last in spans]
         allowed = step.domain.intersection_with(
             cp_model.Domain.from_intervals([s for s in steps if s[0] <= s[1]]))
         if allowed.is_empty():
-            self.model.add(self.present[spec.id] == 0)
-        else:
+            guard = self.true if when is None else when
+            self.model.add(self.present[spec.id] == 0).only_enforce_if(guard)
+        elif when is None:
             step.with_domain(allowed)
+        else:
+            # A twin of the start that lives in the allowed domain, equal to it while
+            # `when` holds: two variables instead of one literal per free window.
+            twin = self.model.new_int_var_from_domain(allowed, f"{spec.id}.allowed_step")
+            self.model.add(step == twin).only_enforce_if([when, self.present[spec.id]])
 
     def on(self, spec: SessionSpec, day: int) -> cp_model.IntVar:
         """True when the session takes place on local day `day` (0 = Monday)."""
