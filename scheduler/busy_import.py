@@ -25,9 +25,11 @@ def calendar_name(source: str, base_dir: Path | None) -> str:
 
 
 def with_calendars(
-    request: Request, sources: Sequence[str] = (), base_dir: Path | None = None
+    request: Request, sources: Sequence[str] = (), base_dir: Path | None = None,
+    *, public_only: bool = False,
 ) -> tuple[Request, list[str]]:
-    """The request with its `busy_calendars` and `sources` read into `busy`, and warnings."""
+    """The request with its `busy_calendars` and `sources` read into `busy`, and warnings
+    (`public_only`: calendar URLs must be on public internet addresses)."""
     wanted = [*request.busy_calendars, *sources]
     if not wanted:
         return request, []
@@ -42,7 +44,7 @@ def with_calendars(
     for source in wanted:
         try:
             reading = read_busy(source, week_start=request.week_start, tz=request.tz,
-                                options=options, base_dir=base_dir)
+                                options=options, base_dir=base_dir, public_only=public_only)
         except CalendarError as err:
             raise BadRequest(str(err)) from None
         name = calendar_name(source, base_dir)

@@ -4,11 +4,21 @@ Both paths stop at `MAX_CALENDAR_BYTES`: a busy calendar is a few hundred kiloby
 after years of meetings, so anything far bigger is a mistake (a wrong URL, a media file)
 or hostile, and reading it whole would only cost memory. URLs are streamed so that a
 server that never stops sending cannot exhaust memory either.
+
+A server that fetches URLs its visitors type must not become their way into its own
+network: with `public_only` every request (the first and each redirect) is refused unless
+its host resolves to public internet addresses only — never loopback, private, link-local
+(cloud metadata) or reserved ones. The name is resolved again when httpx connects, so a
+host that changes its answer in between (DNS rebinding) is not covered; a deployment that
+needs that guarantee puts the app behind an egress proxy.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -44,14 +54,16 @@ def calendar_label(source: str) -> str:
     return urlunsplit(parts._replace(netloc=f"***@{host}"))
 
 
-def load_calendar_bytes(source: str, *, base_dir: Path | None = None) -> bytes:
-    """The bytes of a calendar file (relative paths resolved against `base_dir`) or URL.
+def load_calendar_bytes(source: str, *, base_dir: Path | None = None,
+                        public_only: bool = False) -> bytes:
+    """The bytes of a calendar file (relative paths resolved against `base_dir`) or URL
+    (with `public_only`, on a public internet address only).
 
     Raises CalendarError when the file is missing or unreadable, the URL cannot be
-    fetched, or the calendar is larger than `MAX_CALENDAR_BYTES`.
+    fetched or is refused, or the calendar is larger than `MAX_CALENDAR_BYTES`.
     """
     if _is_url(source):
-        return _fetch_url(source)
+        return _fetch_url(source, public_only)
     return _read_file(source, base_dir)
 
 
@@ -80,14 +92,16 @@ def _read_file(source: str, base_dir: Path | None) -> bytes:
     return data
 
 
-def _fetch_url(source: str) -> bytes:
+def _fetch_url(source: str, public_only: bool = False) -> bytes:
     label = calendar_label(source)
+    hooks = {"request": [_refuse_non_public_hosts(label)]} if public_only else {}
     url = source
     if url.lower().startswith("webcal://"):
         # webcal:// only says "subscribe to this"; the feed itself is served over HTTPS.
         url = "https://" + url[len("webcal://"):]
     try:
-        with httpx.Client(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True) as client, \
+        with httpx.Client(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True,
+                          event_hooks=hooks) as client, \
                 client.stream("GET", url) as response:
             if response.status_code >= 400:
                 raise CalendarError(
@@ -110,6 +124,29 @@ def _fetch_url(source: str) -> bytes:
         raise CalendarError(
             f"Calendar '{label}' could not be fetched: {_reason(err)}.") from None
     return b"".join(chunks)
+
+
+def _refuse_non_public_hosts(label: str) -> Callable[[httpx.Request], None]:
+    """An httpx request hook (it runs for every redirect too) that raises CalendarError
+    when the request's host resolves to any address outside the public internet."""
+
+    def check(request: httpx.Request) -> None:
+        host = request.url.host
+        try:
+            answers = socket.getaddrinfo(host, request.url.port or 443,
+                                         type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            return  # unknown host: the connection attempt reports it in its own words
+        for *_, address in answers:
+            ip = ipaddress.ip_address(address[0])
+            if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+                ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+            if not ip.is_global:
+                raise CalendarError(
+                    f"Calendar '{label}' is on a local or private network address ({ip}); "
+                    f"this server only reads calendars from the public internet.")
+
+    return check
 
 
 def _too_big(label: str) -> CalendarError:

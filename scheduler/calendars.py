@@ -156,9 +156,10 @@ _DEFAULT_OPTIONS = BusyOptions()
 
 def read_busy(source: str, *, week_start: date, tz: ZoneInfo,
               options: BusyOptions = _DEFAULT_OPTIONS,
-              base_dir: Path | None = None) -> BusyReading:
-    """Busy time of the week starting `week_start` from a calendar file or URL."""
-    data = load_calendar_bytes(source, base_dir=base_dir)
+              base_dir: Path | None = None, public_only: bool = False) -> BusyReading:
+    """Busy time of the week starting `week_start` from a calendar file or URL (with
+    `public_only`, a URL on public internet addresses only)."""
+    data = load_calendar_bytes(source, base_dir=base_dir, public_only=public_only)
     return busy_from_ics(data, label=calendar_label(source), week_start=week_start, tz=tz,
                          options=options)
 

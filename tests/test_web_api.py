@@ -237,37 +237,6 @@ def test_the_openapi_document_lists_every_operation(client):
     assert client.get("/docs").status_code == 200
 
 
-def test_a_busy_calendar_url_is_read_into_the_plan(client, tmp_path):
-    import functools
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-
-    (tmp_path / "busy.ics").write_text(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//plyoplan tests//EN\r\n"
-        "BEGIN:VEVENT\r\nUID:standup@example.org\r\nDTSTAMP:20261101T000000Z\r\n"
-        "DTSTART:20261202T170000Z\r\nDTEND:20261202T200000Z\r\nSUMMARY:Board meeting\r\n"
-        "END:VEVENT\r\nEND:VCALENDAR\r\n", newline="")
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(tmp_path))
-    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as calendar_server:
-        thread = threading.Thread(target=calendar_server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            url = f"http://127.0.0.1:{calendar_server.server_address[1]}/busy.ics"
-            body = create(client, {**example("office_worker"), "busy_calendars": [url]})
-        finally:
-            calendar_server.shutdown()
-            thread.join(timeout=10)
-    request = body["schedule"]["request"]
-    assert request["busy_calendars"] == []  # read once, kept as busy intervals
-    assert "Board meeting" in {b["summary"] for b in request["busy"]}
-    checked(body)  # the oracle checks no session overlaps it (with its buffer)
-
-
 def test_a_page_form_sent_from_a_stale_page_answers_409_with_the_latest_week(client):
     body = create(client, example("office_worker"))
     first, second = (s["id"] for s in body["schedule"]["sessions"][:2])

@@ -24,10 +24,12 @@ class SessionNotFound(LookupError):
     """Raised when a plan has no session with the id asked for."""
 
 
-def plan_new_week(engine: Engine, request: Request) -> tuple[StoredPlan, list[str]]:
-    """Plan a week and store it (also when it cannot fit: then it carries the explanation)."""
+def plan_new_week(engine: Engine, request: Request, *, private_calendars: bool = False
+                  ) -> tuple[StoredPlan, list[str]]:
+    """Plan a week and store it (also when it cannot fit: then it carries the explanation);
+    `private_calendars` lets calendar URLs point at local networks."""
     plan_id = new_id()
-    request, warnings = prepare_request(request, plan_id)
+    request, warnings = prepare_request(request, plan_id, private_calendars=private_calendars)
     schedule = plan_request(request)
     return create_plan(engine, plan_id, schedule), warnings
 

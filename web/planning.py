@@ -50,15 +50,17 @@ def _unique_ids(request: Request, plan_id: str) -> Request:
     return request.model_copy(update={"sessions": sessions})
 
 
-def prepare_request(request: Request, plan_id: str) -> tuple[Request, list[str]]:
-    """The request with its calendar URLs read into `busy` and every session given an id."""
+def prepare_request(request: Request, plan_id: str, *, private_calendars: bool = False
+                    ) -> tuple[Request, list[str]]:
+    """The request with its calendar URLs read into `busy` (on public addresses only,
+    unless `private_calendars`) and every session given an id."""
     for i, source in enumerate(request.busy_calendars):
         if not source.lower().startswith(URL_SCHEMES):
             raise BadRequest(
                 f"Field 'busy_calendars[{i}]': the web app reads busy calendars from "
                 f"http(s) or webcal URLs only (got {source!r}); upload a file on the page."
             )
-    request, warnings = with_calendars(request)
+    request, warnings = with_calendars(request, public_only=not private_calendars)
     return _unique_ids(request, plan_id), warnings
 
 

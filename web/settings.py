@@ -40,6 +40,13 @@ class WebSettings(BaseSettings):
         description="Base URL the app is reached at (e.g. https://plan.example.org) for the "
         "links on the Subscribe panel; default the URL of the incoming request.",
     )
+    allow_private_calendar_urls: bool = Field(
+        False,
+        description="Let calendar URLs point at this server's own networks (loopback, "
+        "private, link-local addresses). Off by default: on a shared server it would let "
+        "any visitor make the server fetch internal addresses. Turn it on for a calendar "
+        "server on your own network.",
+    )
     feed_cancelled_days: int = Field(
         14, ge=0, le=365,
         description="Days a cancelled (missed or dropped) session stays in the feed.",

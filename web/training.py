@@ -21,7 +21,7 @@ from scheduler.errors import BadRequest
 from scheduler.training_log import LogEntry, apply_log, entry_for
 from scheduler.week import Week
 from web.actions import SessionNotFound
-from web.planning import SOLVER_SLOTS, plan_request, prepare_request
+from web.planning import SOLVER_SLOTS, URL_SCHEMES, plan_request, prepare_request
 from web.schemas import LogIn
 from web.store import (
     StoredPlan,
@@ -75,17 +75,22 @@ def _next_id(given: str | None, plan_id: str, week_start: str, next_start: str) 
 
 
 def following_week(request: Request, plan_id: str, previous: Schedule) -> Request:
-    """The request of the week after `previous`: the same sessions and free time, the busy
-    intervals that fall in that week, and the day before as the plan left it."""
+    """The request of the week after `previous`: the same sessions and free time, the
+    typed-in busy intervals that fall in that week, the calendar URLs its busy time was
+    read from (to read again for the new week), and the day before as the plan left it."""
     monday = request.week_start + timedelta(days=7)
     tz = request.tz
     begins, ends = Week(monday, tz).origin, Week(monday + timedelta(days=7), tz).origin
     sessions = [w.model_copy(update={"id": _next_id(
         w.id, plan_id, request.week_start.isoformat(), monday.isoformat())})
         for w in request.sessions]
+    urls = sorted({b.calendar for b in request.busy
+                   if b.calendar and b.calendar.lower().startswith(URL_SCHEMES)})
     return request.model_copy(update={
         "week_start": monday,
-        "busy": [b for b in request.busy if b.start < ends and b.end > begins],
+        "busy": [b for b in request.busy
+                 if b.start < ends and b.end > begins and b.calendar not in urls],
+        "busy_calendars": [*request.busy_calendars, *urls],
         "sessions": sessions,
         # what the plan put on its Sunday; the week after this one is not planned yet
         "context": Context(day_before=day_kind(previous.sessions, tz,
@@ -93,13 +98,16 @@ def following_week(request: Request, plan_id: str, previous: Schedule) -> Reques
     })
 
 
-def plan_next_week(engine: Engine, plan_id: str) -> tuple[StoredPlan, list[str]]:
+def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = False
+                   ) -> tuple[StoredPlan, list[str]]:
     """Plan the week after a plan for the same runner, adapted to their training log;
-    returns the stored plan and why the log changed it (WeekAlreadyPlanned if it exists)."""
+    returns the stored plan and why the log changed it (WeekAlreadyPlanned if it exists).
+    Calendar URLs the first week was read from are read again for the new week."""
     stored = load_plan(engine, plan_id)
     new_plan_id = new_id()
     request = following_week(base_request(engine, stored), stored.id, stored.schedule)
-    request, _warnings = prepare_request(request, new_plan_id)
+    request, _warnings = prepare_request(request, new_plan_id,
+                                         private_calendars=private_calendars)
     adapted_request, adapted = apply_log(request, runner_log(engine, stored.runner_id))
     schedule = plan_request(adapted_request)
     saved = create_next_plan(engine, new_plan_id, stored, schedule, request=request,

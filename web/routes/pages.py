@@ -67,7 +67,8 @@ def new_week_page(request: Request) -> Response:
 
 
 @router.post("/plans")
-async def plan_from_form(request: Request, engine: EngineDep) -> Response:
+async def plan_from_form(request: Request, engine: EngineDep,
+                         settings: SettingsDep) -> Response:
     async with request.form() as form:  # closes the uploaded file's spool
         values = {k: v for k, v in form.items() if isinstance(v, str)}
         upload = form.get("busy_file")
@@ -88,7 +89,9 @@ async def plan_from_form(request: Request, engine: EngineDep) -> Response:
             errors = [str(err).replace("Field 'busy_file'", "Busy calendar file")]
     if week is not None and not errors:
         try:
-            stored, _warnings = await run_in_threadpool(plan_new_week, engine, week)
+            stored, _warnings = await run_in_threadpool(
+                plan_new_week, engine, week,
+                private_calendars=settings.allow_private_calendar_urls)
         except BadRequest as err:
             errors = [str(err)]
         else:
@@ -171,7 +174,9 @@ async def log_from_page(plan_id: str, session_id: str, request: Request, engine:
 async def next_week_from_page(plan_id: str, request: Request, engine: EngineDep,
                               settings: SettingsDep) -> Response:
     try:
-        stored, _adapted = await run_in_threadpool(plan_next_week, engine, plan_id)
+        stored, _adapted = await run_in_threadpool(
+            plan_next_week, engine, plan_id,
+            private_calendars=settings.allow_private_calendar_urls)
     except PlanNotFound:
         return _not_found(request)
     except WeekAlreadyPlanned as taken:  # a second click: show the week already there

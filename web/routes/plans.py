@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, status
 from scheduler.domain import Request
 from scheduler.training_log import LogEntry
 from web.actions import mark_session, plan_new_week
-from web.deps import EngineDep
+from web.deps import EngineDep, SettingsDep
 from web.planning import Mark
 from web.schemas import InvalidInput, LogIn, MarkIn, NextWeekOut, PlanOut, Problem, ReplanOut
 from web.store import StoredPlan, load_plan, rotate_feed_token
@@ -57,10 +57,11 @@ def plan_out(stored: StoredPlan) -> dict[str, Any]:
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PlanOut,
              responses={**INVALID}, summary="Plan a week")
 def create_plan(request: Annotated[Request, Body(openapi_examples=EXAMPLES)],
-                engine: EngineDep) -> dict[str, Any]:
+                engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
     """Plan the week of a request (DESIGN.md's request JSON). A week that cannot fit is
     still created: its schedule has status `infeasible` and the explanation."""
-    stored, _warnings = plan_new_week(engine, request)
+    stored, _warnings = plan_new_week(
+        engine, request, private_calendars=settings.allow_private_calendar_urls)
     return plan_out(stored)
 
 
@@ -107,11 +108,12 @@ def log_a_session(plan_id: str, session_id: str, body: LogIn,
 @router.post("/{plan_id}/next-week", status_code=status.HTTP_201_CREATED,
              response_model=NextWeekOut, responses={**NOT_FOUND, **TAKEN, **INVALID},
              summary="Plan the following week")
-def next_week(plan_id: str, engine: EngineDep) -> dict[str, Any]:
+def next_week(plan_id: str, engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
     """Plan the week after this plan for the same runner: the same request moved on seven
     days (busy intervals of that week only), adapted to the runner's training log. The new
     plan joins the runner's calendar feed; `adapted` says why the log changed it."""
-    stored, adapted = plan_next_week(engine, plan_id)
+    stored, adapted = plan_next_week(
+        engine, plan_id, private_calendars=settings.allow_private_calendar_urls)
     return {**plan_out(stored), "adapted": adapted}
 
 

@@ -1,0 +1,147 @@
+"""Busy calendars given to the web app as URLs: read into the plan, read again for the
+next week, and refused when they point into the server's own networks (unless the
+server is set up to allow that). Real HTTP both ways: the app under uvicorn and a
+calendar served from a folder on 127.0.0.1."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from scheduler.calendar_fetch import CalendarError, load_calendar_bytes
+from scheduler.domain import Schedule
+from tests.live_server import LiveServer, serve_in_thread
+from tests.oracle import assert_valid
+from tests.weeks import example
+
+# The examples plan the week of Monday 2026-11-30.
+BOARD_MEETING = ("Board meeting", "20261202T170000Z", "20261202T200000Z")
+NEXT_WEEK_OFFSITE = ("Offsite", "20261208T060000Z", "20261208T200000Z")
+
+
+def calendar_text(*events: tuple[str, str, str]) -> str:
+    body = "".join(
+        f"BEGIN:VEVENT\r\nUID:{n}@example.org\r\nDTSTAMP:20261101T000000Z\r\n"
+        f"DTSTART:{start}\r\nDTEND:{end}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n"
+        for n, (summary, start, end) in enumerate(events))
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//plyoplan tests//EN\r\n{body}"
+            f"END:VCALENDAR\r\n")
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def calendar_folder(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A folder served over HTTP on 127.0.0.1, and its base URL."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = functools.partial(_Quiet, directory=str(folder))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield folder, f"http://127.0.0.1:{httpd.server_address[1]}"
+        finally:
+            httpd.shutdown()
+            thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def trusting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server set up for calendars on its own network (PLYOPLAN_ALLOW_PRIVATE_...)."""
+    folder = tmp_path_factory.mktemp("trusting")
+    with serve_in_thread(folder / "plyoplan.db", allow_private_calendar_urls=True) as live:
+        yield live
+
+
+def created(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/api/plans", json=request)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    assert_valid(Schedule.model_validate(body["schedule"]))
+    return body
+
+
+def busy_summaries(body: dict[str, Any]) -> list[str]:
+    return sorted(b["summary"] for b in body["schedule"]["request"]["busy"])
+
+
+def test_a_calendar_url_is_read_into_the_plan(trusting_server, calendar_folder):
+    folder, base = calendar_folder
+    (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
+    with trusting_server.client() as client:
+        body = created(client, {**example("office_worker"),
+                                "busy_calendars": [f"{base}/busy.ics"]})
+    request = body["schedule"]["request"]
+    assert request["busy_calendars"] == []  # read once, kept as busy intervals
+    [meeting] = [b for b in request["busy"] if b["summary"] == "Board meeting"]
+    assert meeting["calendar"] == f"{base}/busy.ics"
+    assert meeting["start"].startswith("2026-12-02T18:00:00+01:00")
+
+
+def test_the_next_week_reads_the_calendar_url_again(trusting_server, calendar_folder):
+    folder, base = calendar_folder
+    url = f"{base}/busy.ics"
+    (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
+    typed_in = {"start": "2026-12-09T07:00:00+01:00", "end": "2026-12-09T09:00:00+01:00",
+                "summary": "Dentist"}
+    first_week = {**example("office_worker"), "busy_calendars": [url],
+                  "busy": [*example("office_worker").get("busy", []), typed_in]}
+    with trusting_server.client() as client:
+        first = created(client, first_week)
+        # The calendar changes after the first week was planned.
+        (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING, NEXT_WEEK_OFFSITE),
+                                         newline="")
+        response = client.post(f"/api/plans/{first['id']}/next-week")
+    assert response.status_code == 201, response.text
+    second = response.json()
+    schedule = Schedule.model_validate(second["schedule"])
+    assert_valid(schedule)
+    assert str(schedule.week_start) == "2026-12-07"
+    from_calendar = [b for b in second["schedule"]["request"]["busy"] if b["calendar"] == url]
+    assert [b["summary"] for b in from_calendar] == ["Offsite"]  # this week's, read anew
+    assert "Dentist" in busy_summaries(second)  # typed in for that week: carried over
+    offsite_day = [s for s in schedule.sessions if s.start.date().isoformat() == "2026-12-08"]
+    assert all(s.end.hour < 7 or s.start.hour >= 21 for s in offsite_day)
+
+
+def test_a_calendar_url_on_the_servers_own_network_is_refused_by_default(
+        client, calendar_folder):
+    folder, base = calendar_folder
+    (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
+    response = client.post("/api/plans", json={**example("office_worker"),
+                                               "busy_calendars": [f"{base}/busy.ics"]})
+    assert response.status_code == 422
+    [sentence] = response.json()["detail"]
+    assert "local or private network address (127.0.0.1)" in sentence
+    assert f"{base}/busy.ics" in sentence
+
+
+@pytest.mark.parametrize("url", [
+    "http://localhost:9/cal.ics",
+    "http://10.1.2.3/cal.ics",
+    "http://192.168.0.10/cal.ics",
+    "http://169.254.169.254/latest/meta-data",  # cloud metadata
+    "http://[::1]:9/cal.ics",
+    "http://[::ffff:127.0.0.1]:9/cal.ics",
+    "webcal://127.0.0.1:9/cal.ics",
+])
+def test_public_only_refuses_every_non_public_address_before_connecting(url):
+    with pytest.raises(CalendarError, match="local or private network address"):
+        load_calendar_bytes(url, public_only=True)
+
+
+def test_without_public_only_a_local_calendar_is_fetched(calendar_folder):
+    folder, base = calendar_folder
+    (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
+    assert b"Board meeting" in load_calendar_bytes(f"{base}/busy.ics")
