@@ -8,7 +8,7 @@ sentence a runner can act on.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -249,7 +249,10 @@ class PlannedSession(_Strict):
 
     @property
     def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
+        # In UTC: two datetimes sharing a ZoneInfo subtract on the wall clock, an hour
+        # off for a session across a DST change.
+        return int((self.end.astimezone(UTC) - self.start.astimezone(UTC)).total_seconds()
+                   // 60)
 
 
 class Schedule(_Strict):

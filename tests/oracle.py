@@ -2,15 +2,23 @@
 
 It decides the hard rules with each rule's solver-free `check()`, checks that sessions do
 not overlap and keep their requested durations, and that the soft penalties in the
-schedule are the ones recomputed from the schedule alone.
+schedule are the ones recomputed from the schedule alone. Times are compared in UTC:
+Python compares and subtracts two datetimes that share a ZoneInfo on the wall clock,
+which is wrong inside the hour a DST change repeats.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from itertools import combinations
 
 from constraints import COUNTED, hard_violations, soft_penalties
 from scheduler.domain import Request, Schedule
+from scheduler.sessions import session_specs
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
 
 
 def assert_valid(schedule: Schedule, request: Request | None = None) -> None:
@@ -19,12 +27,17 @@ def assert_valid(schedule: Schedule, request: Request | None = None) -> None:
     assert request is not None, "a schedule to check needs its request"
     broken = hard_violations(request, schedule)
     assert not broken, "\n".join(f"{v.rule}: {v.text}" for v in broken)
-    counted = sorted((s for s in schedule.sessions if s.status in COUNTED), key=lambda s: s.start)
+    counted = sorted((s for s in schedule.sessions if s.status in COUNTED),
+                     key=lambda s: _utc(s.start))
     for a, b in combinations(counted, 2):
-        assert a.end <= b.start or b.end <= a.start, f"{a.id} overlaps {b.id}"
+        assert _utc(a.end) <= _utc(b.start) or _utc(b.end) <= _utc(a.start), \
+            f"{a.id} overlaps {b.id}"
+    wanted = {spec.id: spec.minutes for spec in session_specs(request)}
     for s in schedule.sessions:
-        assert s.end > s.start, f"{s.id} ends before it starts"
         assert s.start.utcoffset() is not None, f"{s.id} has a floating time"
+        real = (_utc(s.end) - _utc(s.start)).total_seconds() / 60
+        assert real == wanted.get(s.id, real) and real > 0, \
+            f"{s.id} lasts {real:g} min, not the {wanted.get(s.id)} min asked for"
     if schedule.sessions:
         assert schedule.penalties == soft_penalties(request, schedule)
 
