@@ -145,3 +145,32 @@ def test_without_public_only_a_local_calendar_is_fetched(calendar_folder):
     folder, base = calendar_folder
     (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
     assert b"Board meeting" in load_calendar_bytes(f"{base}/busy.ics")
+
+
+def test_the_block_reads_each_week_from_the_calendar_url(trusting_server, calendar_folder):
+    from web.db import make_engine
+    from web.training import block_for_plan
+
+    folder, base = calendar_folder
+    url = f"{base}/busy.ics"
+    # A whole-day offsite in the block's third week (Mon 14 Dec 2026), after the first
+    # week was planned: only a fresh reading for that week can know it.
+    (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
+    with trusting_server.client() as client:
+        first = created(client, {**example("office_worker"), "busy_calendars": [url]})
+        (folder / "busy.ics").write_text(
+            calendar_text(BOARD_MEETING, ("Offsite", "20261215T050000Z", "20261215T220000Z")),
+            newline="")
+        page = client.get(f"/plans/{first['id']}/block", params={"weeks": "3"})
+    assert page.status_code == 200, page.text
+    engine = make_engine(f"sqlite:///{trusting_server.database}")
+    try:
+        _stored, block = block_for_plan(engine, first["id"], 3, private_calendars=True)
+    finally:
+        engine.dispose()
+    third = block.weeks[2]
+    assert third.request is not None
+    assert [b.summary for b in third.request.busy if b.calendar == url] == ["Offsite"]
+    for week in block.weeks:
+        assert_valid(week)  # the oracle checks no session sits in the offsite
+    assert all(s.start.date().isoformat() != "2026-12-15" for s in third.sessions)

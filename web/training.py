@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from scheduler.block import BlockPlan, day_kind, plan_block
+from scheduler.busy_import import with_calendars
 from scheduler.domain import Context, Request, Schedule
 from scheduler.errors import BadRequest
 from scheduler.training_log import LogEntry, apply_log, entry_for
@@ -33,7 +34,7 @@ from web.store import (
     save_log_entry,
 )
 
-__all__ = ["log_session", "plan_next_week", "following_week", "base_request",
+__all__ = ["log_session", "plan_next_week", "following_week", "base_request", "calendar_urls",
            "block_weeks", "block_for_plan", "BLOCK_WEEKS"]
 
 BLOCK_WEEKS = range(1, 13)  # what the block page offers; 6 to 8 is typical
@@ -74,6 +75,13 @@ def _next_id(given: str | None, plan_id: str, week_start: str, next_start: str) 
     return stem[: 120 - len(suffix)] + suffix
 
 
+def calendar_urls(request: Request) -> list[str]:
+    """The calendar URLs the request's busy time was read from (each busy interval
+    remembers its calendar), to read again for another week."""
+    return sorted({b.calendar for b in request.busy
+                   if b.calendar and b.calendar.lower().startswith(URL_SCHEMES)})
+
+
 def following_week(request: Request, plan_id: str, previous: Schedule) -> Request:
     """The request of the week after `previous`: the same sessions and free time, the
     typed-in busy intervals that fall in that week, the calendar URLs its busy time was
@@ -84,8 +92,7 @@ def following_week(request: Request, plan_id: str, previous: Schedule) -> Reques
     sessions = [w.model_copy(update={"id": _next_id(
         w.id, plan_id, request.week_start.isoformat(), monday.isoformat())})
         for w in request.sessions]
-    urls = sorted({b.calendar for b in request.busy
-                   if b.calendar and b.calendar.lower().startswith(URL_SCHEMES)})
+    urls = calendar_urls(request)
     return request.model_copy(update={
         "week_start": monday,
         "busy": [b for b in request.busy
@@ -125,13 +132,20 @@ def block_weeks(given: str) -> int:
                      f"{BLOCK_WEEKS[-1]}; 6 to 8 is typical (got {shown}).")
 
 
-def block_for_plan(engine: Engine, plan_id: str, weeks: int) -> tuple[StoredPlan, BlockPlan]:
+def block_for_plan(engine: Engine, plan_id: str, weeks: int, *,
+                   private_calendars: bool = False) -> tuple[StoredPlan, BlockPlan]:
     """The plyometric block of `weeks` weeks from the plan's week, adapted to the
-    runner's training log (raises BadRequest or RulesConflict with a sentence)."""
+    runner's training log, each week around its own busy time from the plan's calendar
+    URLs (raises BadRequest or RulesConflict with a sentence)."""
     weeks = block_weeks(str(weeks))
     stored = load_plan(engine, plan_id)
     request = base_request(engine, stored)
     log = runner_log(engine, stored.runner_id)
+    urls = calendar_urls(request)
+
+    def with_busy(week: Request) -> Request:
+        return with_calendars(week, urls, public_only=not private_calendars)[0]
+
     with SOLVER_SLOTS:
-        block = plan_block(request, weeks, log=log)
+        block = plan_block(request, weeks, log=log, prepare=with_busy if urls else None)
     return stored, block

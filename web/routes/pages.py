@@ -187,7 +187,8 @@ async def next_week_from_page(plan_id: str, request: Request, engine: EngineDep,
 
 
 @router.get("/plans/{plan_id}/block", response_class=HTMLResponse)
-def block_page(plan_id: str, request: Request, engine: EngineDep, weeks: str = "8") -> Response:
+def block_page(plan_id: str, request: Request, engine: EngineDep, settings: SettingsDep,
+               weeks: str = "8") -> Response:
     try:
         stored = load_plan(engine, plan_id)
     except PlanNotFound:
@@ -199,7 +200,9 @@ def block_page(plan_id: str, request: Request, engine: EngineDep, weeks: str = "
         "block": None, "rows": [], "chart": "", "error": "",
     }
     try:
-        _stored, block = block_for_plan(engine, plan_id, block_weeks(weeks))
+        _stored, block = block_for_plan(
+            engine, plan_id, block_weeks(weeks),
+            private_calendars=settings.allow_private_calendar_urls)
     except BadRequest as err:
         context["error"] = str(err)
         return _render(request, "block.html", 422, **context)
