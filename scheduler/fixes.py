@@ -10,6 +10,7 @@ Change strings:
     rules.off += KEY                       turn hard rule KEY off
     drop SESSION_ID                        leave that session out this week
     availability.DAY[I] = HH:MM-HH:MM      free window I of DAY becomes this
+    availability.DAY += HH:MM-HH:MM        a new free window on a day that has none
     rules.FIELD = N                        a rule's number (buffer_minutes, rest_days, ...)
     plyo.contacts <= N                     no plyo session holds more than N ground contacts
 """
@@ -71,6 +72,8 @@ def apply_change(request: Request, change: str) -> Request:
     elif m := re.fullmatch(r"availability\.(\w{3})\[(\d+)\] = (\d\d:\d\d)-(\d\d:\d\d)", change):
         day, index = m.group(1), int(m.group(2))
         data["availability"][day][index] = [m.group(3), m.group(4)]
+    elif m := re.fullmatch(r"availability\.(\w{3}) \+= (\d\d:\d\d)-(\d\d:\d\d)", change):
+        data["availability"].setdefault(m.group(1), []).append([m.group(2), m.group(3)])
     elif m := re.fullmatch(rf"rules\.({'|'.join(RULE_FIELDS)}) = (\d+)", change):
         data["rules"][m.group(1)] = int(m.group(2))
     elif m := re.fullmatch(r"plyo\.contacts <= (\d+)", change):
@@ -181,6 +184,33 @@ def _widenings(request: Request) -> list[Fix]:
     return fixes
 
 
+def _new_windows(request: Request, tries: int = 2, days: int = 3) -> list[Fix]:
+    """Free time on a day that has none, copied from a window the runner already keeps
+    on another day (the longest first: the times they can usually train): the first
+    that makes the week fit, on up to `days` empty days (each failed try is a proof of
+    infeasibility, the dearest solve there is)."""
+    kept = {(start, end): day for day in reversed(WEEKDAYS)
+            for start, end in request.availability.get(day, [])}
+    candidates = sorted(kept, key=lambda w: (clock_minutes(w[0]) - clock_minutes(w[1]),
+                                             clock_minutes(w[0])))[:tries]
+    fixes = []
+    for day in WEEKDAYS:
+        if request.availability.get(day):
+            continue
+        for start, end in candidates:
+            change = f"availability.{day} += {start}-{end}"
+            if _fits(request, change):
+                minutes = clock_minutes(end) - clock_minutes(start)
+                name, like = (DAY_NAMES[WEEKDAYS.index(d)] for d in (day, kept[start, end]))
+                fixes.append(Fix(change, (
+                    f"Free {start}–{end} on {name} (as on {like}); this week has no free "
+                    f"time on {name} yet."), 2 + minutes / 30))
+                break
+        if len(fixes) == days:
+            break
+    return fixes
+
+
 def _smaller_buffer(request: Request) -> list[Fix]:
     buffer = request.rules.buffer_minutes
     if not request.busy or buffer == 0:
@@ -251,7 +281,7 @@ def suggest_fixes(request: Request, conflict: Conflict, probe: WeekProbe) -> lis
     """Fix items for the conflict, each proven by a re-solve with every other rule on."""
     fixes = _rules_off(request, conflict, probe) + _drops(request, conflict, probe)
     if "availability" in conflict.rules:
-        fixes += _widenings(request) + _smaller_buffer(request)
+        fixes += _widenings(request) + _new_windows(request) + _smaller_buffer(request)
     fixes += _eased_numbers(request, conflict)
     fixes.sort(key=lambda f: (f.cost, f.change))
     return [f.item() for f in fixes]

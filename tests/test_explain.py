@@ -391,3 +391,4 @@ def test_plan_why_prints_a_reason_per_session_and_the_penalty_total(tmp_path, ca
     assert all(set(w) == {"type", "session", "rules", "penalty", "text"} for w in whys)
     assert sum(sum(w["penalty"].values()) for w in whys) == sum(
         written["penalties"].values())
+
