@@ -230,3 +230,21 @@ def test_the_block_page_shows_the_weekly_contacts_chart_with_its_lighter_weeks(
     assert box is not None and box["width"] > 300 and box["height"] > 150
     expect(page.locator("#block-weeks tbody tr")).to_have_count(8)
     page.screenshot(path=str(tmp_path / "block.png"), full_page=True)
+
+
+def test_the_api_docs_render_with_every_request_outside_the_app_blocked(server, page):
+    outside: list[str] = []
+
+    def only_the_app(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_app)
+    page.goto(f"{server.url}/docs")
+    operations = page.locator(".opblock-summary-path")
+    expect(operations.first).to_be_visible()
+    assert "/api/plans" in [t.strip() for t in operations.all_inner_texts()]
+    assert outside == []

@@ -234,7 +234,22 @@ def test_the_openapi_document_lists_every_operation(client):
         "/api/plans/{plan_id}/sessions/{session_id}/done", "/api/plans/{plan_id}/feed-token",
         "/api/plans/{plan_id}/sessions/{session_id}/log", "/api/plans/{plan_id}/next-week",
         "/feeds/{token}.ics"}
-    assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_api_docs_load_nothing_from_outside_the_app(client, page):
+    import re
+
+    html = client.get(page)
+    assert html.status_code == 200
+    links = re.findall(r"""(?:src|href)=["']([^"']+)["']|url: ?["']([^"']+)["']""", html.text)
+    urls = [u for pair in links for u in pair if u]
+    assert urls, "the page names its scripts"
+    assert not [u for u in urls if "://" in u or u.startswith("//")]
+    scripts = [u for u in urls if u.endswith(".js")]
+    assert scripts
+    for url in urls:
+        assert client.get(url).status_code == 200, url
 
 
 def test_a_page_form_sent_from_a_stale_page_answers_409_with_the_latest_week(client):

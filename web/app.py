@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.errors import BadRequest
@@ -106,7 +107,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    # The API docs load Swagger UI and ReDoc from files shipped in a package, so /docs
+    # works on a laptop offline and on a server whose visitors block CDNs.
+    app = FastAPIOffline(
         title="plyoplan",
         summary="Plans a runner's training week, plyometrics included, into their calendar.",
         version="0.1.0",
