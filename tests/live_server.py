@@ -26,6 +26,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from scheduler.domain import Schedule
+from tests.oracle import assert_valid
 from web.app import create_app
 from web.settings import WebSettings
 
@@ -39,6 +41,16 @@ class LiveServer:
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60.0, **kwargs)
+
+
+def create(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:
+    """POST a request to /api/plans: 201, and any plan in it passes the oracle."""
+    response = client.post("/api/plans", json=request)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    if body["schedule"]["sessions"]:
+        assert_valid(Schedule.model_validate(body["schedule"]))
+    return body
 
 
 def free_port() -> int:

@@ -16,6 +16,7 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 
 from scheduler.domain import Schedule
+from tests.live_server import create
 from tests.oracle import assert_valid
 from tests.weeks import example
 from web.db import make_engine
@@ -23,18 +24,6 @@ from web.feed import TokenLookup, render_feed
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BEFORE_THE_WEEK = "2026-11-29T12:00:00+01:00"
-
-
-
-
-
-def create(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/plans", json=request)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    if body["schedule"]["sessions"]:
-        assert_valid(Schedule.model_validate(body["schedule"]))
-    return body
 
 
 def mark(client: httpx.Client, body: dict[str, Any], session_id: str, what: str,

@@ -6,11 +6,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from scheduler.domain import Schedule
-from tests.live_server import serve_in_thread
+from tests.live_server import create, serve_in_thread
 from tests.oracle import assert_valid
 from tests.weeks import example
 from web.settings import WebSettings
@@ -19,21 +18,11 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BEFORE_THE_WEEK = "2026-11-29T12:00:00+01:00"  # the Sunday before the examples' week
 
 
-
-
-
 def checked(body: dict[str, Any]) -> Schedule:
     """The API's schedule, through the independent oracle."""
     schedule = Schedule.model_validate(body["schedule"])
     assert_valid(schedule)
     return schedule
-
-
-def create(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/plans", json=request)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def test_creating_a_plan_answers_201_with_id_version_schedule_and_feed_url(client):
@@ -47,7 +36,7 @@ def test_creating_a_plan_answers_201_with_id_version_schedule_and_feed_url(clien
         s["kind"] for s in example("office_worker")["sessions"])
 
 
-def test_reading_a_plan_gives_back_what_was_created(client):
+def test_reading_a_plan_gives_back_what_was_create(client):
     body = create(client, example("beginner"))
     again = client.get(f"/api/plans/{body['id']}")
     assert again.status_code == 200

@@ -9,29 +9,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from scheduler.block import BlockPlan, solve_block
-from scheduler.domain import Request, Schedule
+from scheduler.domain import Request
 from scheduler.training_log import LogEntry, TrainingLog
-from tests.oracle import assert_valid
+from tests.live_server import create
 from tests.test_block import assert_block_valid
 from tests.weeks import example
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-
-
-
-def create(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/plans", json=request)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    assert_valid(Schedule.model_validate(body["schedule"]))
-    return body
 
 
 def expected_block(body: dict[str, Any], weeks: int, log: TrainingLog | None = None

@@ -12,12 +12,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from scheduler.calendar_fetch import CalendarError, load_calendar_bytes
 from scheduler.domain import Schedule
-from tests.live_server import LiveServer, serve_in_thread
+from tests.live_server import LiveServer, create, serve_in_thread
 from tests.oracle import assert_valid
 from tests.weeks import example
 
@@ -64,14 +63,6 @@ def trusting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
         yield live
 
 
-def created(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/plans", json=request)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    assert_valid(Schedule.model_validate(body["schedule"]))
-    return body
-
-
 def busy_summaries(body: dict[str, Any]) -> list[str]:
     return sorted(b["summary"] for b in body["schedule"]["request"]["busy"])
 
@@ -80,7 +71,7 @@ def test_a_calendar_url_is_read_into_the_plan(trusting_server, calendar_folder):
     folder, base = calendar_folder
     (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
     with trusting_server.client() as client:
-        body = created(client, {**example("office_worker"),
+        body = create(client, {**example("office_worker"),
                                 "busy_calendars": [f"{base}/busy.ics"]})
     request = body["schedule"]["request"]
     assert request["busy_calendars"] == []  # read once, kept as busy intervals
@@ -98,7 +89,7 @@ def test_the_next_week_reads_the_calendar_url_again(trusting_server, calendar_fo
     first_week = {**example("office_worker"), "busy_calendars": [url],
                   "busy": [*example("office_worker").get("busy", []), typed_in]}
     with trusting_server.client() as client:
-        first = created(client, first_week)
+        first = create(client, first_week)
         # The calendar changes after the first week was planned.
         (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING, NEXT_WEEK_OFFSITE),
                                          newline="")
@@ -157,7 +148,7 @@ def test_the_block_reads_each_week_from_the_calendar_url(trusting_server, calend
     # week was planned: only a fresh reading for that week can know it.
     (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
     with trusting_server.client() as client:
-        first = created(client, {**example("office_worker"), "busy_calendars": [url]})
+        first = create(client, {**example("office_worker"), "busy_calendars": [url]})
         (folder / "busy.ics").write_text(
             calendar_text(BOARD_MEETING, ("Offsite", "20261215T050000Z", "20261215T220000Z")),
             newline="")

@@ -16,14 +16,12 @@ import pytest
 
 from scheduler.domain import Schedule
 from scheduler.drills import INTENSITIES, intensity_of
+from tests.live_server import create
 from tests.oracle import assert_valid
 from tests.weeks import example
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PAIN = {"rpe": 6, "discomfort": 5, "note": "sharp pain in the left shin"}
-
-
-
 
 
 def checked(body: dict[str, Any]) -> Schedule:
@@ -32,14 +30,6 @@ def checked(body: dict[str, Any]) -> Schedule:
     assert schedule.status in ("optimal", "feasible"), body["schedule"]["explanation"]
     assert_valid(schedule)
     return schedule
-
-
-def create(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/plans", json=request)
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    checked(body)
-    return body
 
 
 def plyo_of(body: dict[str, Any]) -> dict[str, Any]:
