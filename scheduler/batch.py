@@ -33,6 +33,7 @@ from scheduler.busy_import import with_calendars
 from scheduler.domain import Request, Schedule
 from scheduler.errors import BadRequest, PlyoplanError
 from scheduler.explain import explain_infeasible
+from scheduler.headline import reason
 from scheduler.ics import schedule_to_ics
 from scheduler.io import load_request, parse_model, write_text
 from scheduler.solve import plan_week
@@ -162,20 +163,13 @@ def _read(item: BatchItem) -> Request:
     return request
 
 
-def _first_conflict(items: Sequence[dict[str, Any]]) -> str | None:
-    return next((str(i["text"]) for i in items if i.get("type") == "conflict" and i.get("text")),
-                None)
-
-
 def _explain(request: Request, schedule: Schedule) -> str:
-    """The first conflict's sentence (the planner's own, else a fresh explanation)."""
-    given = _first_conflict(schedule.explanation)
-    if given:
-        return given
-    # The fixes cost extra solves per week; the batch needs only the conflict.
-    items = explain_infeasible(request, with_fixes=False)
-    schedule.explanation = list(items)
-    return _first_conflict(items) or NOT_PLANNED_REASONS["infeasible"]
+    """Why the week cannot fit, in one sentence (from the planner's own explanation, else
+    a fresh one; the full paragraph goes into the runner's JSON)."""
+    if not any(i.get("type") == "conflict" for i in schedule.explanation):
+        # The fixes cost extra solves per week; the batch needs only the conflict.
+        schedule.explanation = list(explain_infeasible(request, with_fixes=False))
+    return reason(request, schedule.explanation) or NOT_PLANNED_REASONS["infeasible"]
 
 
 def _one_line(text: str) -> str:

@@ -18,6 +18,7 @@ from scheduler.week import Week
 __all__ = [
     "DAY_NAMES", "NOUNS", "clock", "day_list", "free_time_text", "fit_days",
     "easy_then_plyo_days", "session_noun", "group_noun", "rule_sentence", "conflict_text",
+    "busy_cuts", "joined", "READING_ORDER",
 ]
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -98,21 +99,27 @@ def easy_then_plyo_days(easy: int, plyo: int, gap: int, windows: Sequence[FreeWi
     return sorted(days)
 
 
-def _busy_text(request: Request, week: Week) -> str:
-    """The busy events that cut into the weekly windows, with the buffer."""
+def busy_cuts(request: Request, week: Week) -> list[str]:
+    """The busy events that cut into the weekly windows (with the buffer), each as
+    "'Board meeting' Wed 18:00–20:00"."""
     weekly = weekly_windows(request, week)
     buffer = request.rules.buffer_minutes
     cut = []
-    for b in request.busy:
+    for b in sorted(request.busy, key=lambda b: week.minute(b.start)):
         start, end = week.minute(b.start), week.minute(b.end)
         if not any(lo < end + buffer and start - buffer < hi for _, lo, hi in weekly):
             continue
         day = DAY_NAMES[week.day_of(b.start) % 7]
         what = f"'{b.summary}'" if b.summary else "a busy event"
         cut.append(f"{what} {day} {clock(week, start)}–{clock(week, end)}")
+    return cut
+
+
+def _busy_text(request: Request, week: Week) -> str:
+    cut = busy_cuts(request, week)
     if not cut:
         return ""
-    return (f" (after {joined(cut)}, with {buffer} min kept free "
+    return (f" (after {joined(cut)}, with {request.rules.buffer_minutes} min kept free "
             f"around {'it' if len(cut) == 1 else 'each'})")
 
 
@@ -222,7 +229,7 @@ def rule_sentence(key: str, request: Request, week: Week, specs: Sequence[Sessio
 
 
 # Rules read best in this order: what the runner wants, then the calendar that says no.
-_READING_ORDER = ("plyo_after_easy", "no_plyo_before_key", "plyo_gap", "weekly_contacts",
+READING_ORDER = ("plyo_after_easy", "no_plyo_before_key", "plyo_gap", "weekly_contacts",
                   "no_consecutive_key_days", "one_run_per_day", "rest_days", "availability")
 
 
@@ -233,6 +240,6 @@ def conflict_text(request: Request, rules: Sequence[str], specs: Sequence[Sessio
         total = sum(s.minutes for s in specs)
         return (f"Even with every rule off, the {len(specs)} sessions ({total} min in all) "
                 f"cannot all be placed in this week.")
-    ordered = sorted(rules, key=lambda k: _READING_ORDER.index(k) if k in _READING_ORDER
+    ordered = sorted(rules, key=lambda k: READING_ORDER.index(k) if k in READING_ORDER
                      else -1)
     return " ".join(rule_sentence(key, request, week, specs, rules) for key in ordered)

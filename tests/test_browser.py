@@ -160,6 +160,11 @@ def test_a_week_that_cannot_fit_shows_the_explanation(server, page):
     expect(explanation).to_contain_text("cannot fit")
     first = body["schedule"]["explanation"][0]["text"]
     expect(explanation).to_contain_text(first[:60])
+    # The same week as examples/infeasible_week.json: its reason and best fixes lead.
+    expect(page.locator("#headline")).to_have_text(
+        "Tom's week cannot fit: plyo within 60 min after an easy run, no plyo the day before "
+        "a key workout and no key workouts on consecutive days do not fit your free time. "
+        "Quickest fixes: widen Wed's free time to 17:50–18:50, or drop the plyo session.")
 
 
 CHOIR_ICS = """BEGIN:VCALENDAR\r

@@ -18,6 +18,7 @@ from scheduler.domain import Schedule
 from scheduler.drop import plan_with_drops
 from scheduler.errors import RulesConflict
 from scheduler.explain import explain_infeasible
+from scheduler.headline import headline
 from scheduler.ics import schedule_to_ics
 from scheduler.io import load_request, write_text
 from scheduler.render import week_table
@@ -115,8 +116,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         write_text(args.json, schedule.model_dump_json(indent=2) + "\n")
     if schedule.status == "infeasible":
-        print(f"{request.runner.name} · week of {request.week_start:%a %d %b %Y}: the "
-              f"coaching rules cannot all be met.\n")
+        said = headline(request, schedule.explanation,
+                        week=f"week of {request.week_start:%a %d %b %Y}")
+        print(_wrap(said, "", "") + "\n")
         print(explanation_text(schedule.explanation))
         raise RulesConflict("The coaching rules cannot all be met in this week's free time; "
                             "the conflict and what would fix it are printed above.")

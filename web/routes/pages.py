@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 
 from scheduler.block import contacts_chart_svg
 from scheduler.errors import BadRequest, RulesConflict
+from scheduler.headline import headline
 from scheduler.ics import TITLES
 from scheduler.messages import validation_sentences
 from web.actions import SessionNotFound, mark_session, plan_new_week
@@ -133,6 +134,8 @@ def _plan_page(request: Request, stored: StoredPlan, settings: SettingsDep,
         runner=schedule.request.runner if schedule.request else None,
         logged=plan_log(engine, stored.id), origin=next_week_of(engine, stored.id),
         next_plan=planned_after(engine, stored.id),
+        headline=headline(schedule.request, schedule.explanation)
+        if schedule.request and schedule.status == "infeasible" else "",
     )
 
 
