@@ -64,7 +64,14 @@ def load_request(path: Path) -> Request:
 
 
 def load_schedule(path: Path) -> Schedule:
-    schedule = parse_model(Schedule, read_json(path), str(path))
+    data = read_json(path)
+    if isinstance(data, dict) and "sessions" in data and "status" not in data \
+            and ("runner" in data or "availability" in data):
+        raise BadRequest(
+            f"{path} is a request (the sessions you want), not a planned week; plan it "
+            f"first with 'plyoplan plan {path} --json week.json' and re-plan week.json."
+        )
+    schedule = parse_model(Schedule, data, str(path))
     if schedule.request is None:
         raise BadRequest(
             f"{path}: field 'request' is missing; re-plan from a file written by "

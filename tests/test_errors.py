@@ -59,6 +59,14 @@ def test_missing_request_file_is_named(tmp_path, capsys):
     assert one_sentence(capsys) == f"File '{tmp_path / 'nope.json'}' was not found."
 
 
+def test_replanning_a_request_instead_of_a_planned_week_says_what_to_do(capsys):
+    request = EXAMPLES / "office_worker.json"
+    assert main(["replan", str(request), "--missed", "x"]) == 2
+    assert one_sentence(capsys) == (
+        f"{request} is a request (the sessions you want), not a planned week; plan it "
+        f"first with 'plyoplan plan {request} --json week.json' and re-plan week.json.")
+
+
 def test_a_folder_instead_of_a_file(tmp_path, capsys):
     assert main(["plan", str(tmp_path)]) == 2
     assert "is a folder; give a JSON file" in one_sentence(capsys)
