@@ -75,7 +75,9 @@ def _wait_until_up(url: str, alive: Callable[[], bool], timeout: float = 30.0) -
 
 @contextmanager
 def serve_in_thread(database: Path, **settings: Any) -> Iterator[LiveServer]:
-    app = create_app(WebSettings(database_url=f"sqlite:///{database}", **settings))
+    # A `database_url` among the settings (PostgreSQL, say) takes the SQLite file's place.
+    settings.setdefault("database_url", f"sqlite:///{database}")
+    app = create_app(WebSettings(**settings))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", access_log=False))

@@ -27,6 +27,8 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
+    select,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -180,6 +182,18 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# Any fixed number: the advisory lock that serializes creating the tables on PostgreSQL.
+SCHEMA_LOCK = 0x706C796F
+
+
 def create_schema(engine: Engine) -> None:
     """Create the tables that are missing (first start); existing data is kept."""
-    Base.metadata.create_all(engine)
+    if engine.dialect.name != "postgresql":
+        Base.metadata.create_all(engine)
+        return
+    # Several servers (or worker processes) starting at once on an empty database would
+    # each find the tables missing and all but one fail on CREATE TABLE. The first to
+    # take this lock creates them; the others wait for its commit and find them there.
+    with engine.begin() as connection:
+        connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK)))
+        Base.metadata.create_all(connection)

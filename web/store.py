@@ -195,6 +195,15 @@ def rotate_feed_token(engine: Engine, plan_id: str) -> StoredPlan:
 
 def save_log_entry(engine: Engine, plan_id: str, entry: LogEntry) -> None:
     """Store how a session of the plan went; a session logged again replaces its entry."""
+    try:
+        _save_log_entry(engine, plan_id, entry)
+    except IntegrityError:
+        # Another request stored the session's first entry between our look and our
+        # insert; its row is there now, so this entry replaces it as any later one would.
+        _save_log_entry(engine, plan_id, entry)
+
+
+def _save_log_entry(engine: Engine, plan_id: str, entry: LogEntry) -> None:
     with Session(engine) as db, db.begin():
         runner_id = db.scalar(select(Plan.runner_id).where(Plan.id == plan_id))
         if runner_id is None:
