@@ -5,6 +5,8 @@ get the subscription links, and see a block's chart of weekly contacts. Without
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from tests.oracle import assert_valid
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -253,3 +256,20 @@ def test_the_api_docs_render_with_every_request_outside_the_app_blocked(server, 
     expect(operations.first).to_be_visible()
     assert "/api/plans" in [t.strip() for t in operations.all_inner_texts()]
     assert outside == []
+
+
+def test_a_short_session_shows_its_title_and_start_on_one_line(server, page):
+    body = httpx.post(f"{server.url}/api/plans", json=json.loads(
+        (ROOT / "examples" / "office_worker.json").read_text()), timeout=120).json()
+    schedule = plan_json(server, body["id"])["schedule"]
+    plyo = next(s for s in schedule["sessions"] if s["kind"] == "plyo")  # 20 min: a short box
+    page.goto(f"{server.url}/plans/{body['id']}")
+    box = page.locator(f".grid .session[data-session='{plyo['id']}']")
+    expect(box).to_have_class(re.compile(r"\bshort\b"))
+    start = plyo["start"][11:16]
+    end = plyo["end"][11:16]
+    expect(box).to_have_text(re.compile(rf"^\s*Plyometrics\s+{start}\s*$"))
+    assert box.get_attribute("title") == f"Plyometrics {start}–{end}"
+    line = box.locator("span").bounding_box()
+    title = box.locator("strong").bounding_box()
+    assert line and title and abs(line["y"] - title["y"]) < 4  # side by side, not below

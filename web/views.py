@@ -17,6 +17,7 @@ __all__ = ["Box", "DayColumn", "WeekGrid", "week_grid", "local_time", "PX_PER_HO
            "BlockRow", "block_rows"]
 
 PX_PER_HOUR = 44
+SHORT_BOX_PX = 34  # a session box lower than this shows one line
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,15 @@ class Box:
     detail: str = ""
     css: str = ""
     session_id: str = ""
+
+    @property
+    def brief(self) -> str:
+        """The detail as a short box shows it: the start time (and any status) only."""
+        if "short" not in self.css.split():
+            return self.detail
+        start, _, rest = self.detail.partition("–")
+        status = rest.partition(" · ")[2]
+        return f"{start} · {status}" if status else start
 
 
 @dataclass
@@ -100,8 +110,10 @@ def week_grid(schedule: Schedule) -> WeekGrid:
         lo, hi = max(lo, first * 60), min(hi, last * 60)
         if hi <= lo:
             continue
-        box = Box(top=(lo - first * 60) * PX_PER_HOUR // 60,
-                  height=max(12, (hi - lo) * PX_PER_HOUR // 60),
+        height = max(12, (hi - lo) * PX_PER_HOUR // 60)
+        if kind == "session" and height < SHORT_BOX_PX:
+            css += " short"  # too low for two lines: title and time share one
+        box = Box(top=(lo - first * 60) * PX_PER_HOUR // 60, height=height,
                   label=label, detail=detail, css=css, session_id=sid)
         {"free": days[i].free, "busy": days[i].busy, "session": days[i].sessions}[kind].append(box)
     return WeekGrid(first, min(last, 24), days)
