@@ -1,6 +1,7 @@
-"""How long reading busy time for one week takes, on a real export and a big generated one.
+"""How long reading busy time for one week takes: real exports, a big generated calendar,
+and hostile ones.
 
-Two scenarios, each run --repeat times (default 7) and reported as the median wall time
+Each scenario runs --repeat times (default 7) and is reported as the median wall time
 with time.perf_counter, next to its target:
 
 * the largest calendar in shared/calendars, read from disk, parsed, expanded and merged
@@ -8,7 +9,14 @@ with time.perf_counter, next to its target:
 * a generated calendar of 5,000 events over three years, like a busy office worker's:
   90% one-off meetings, 10% weekly series (a third unbounded, the rest ending after a
   COUNT, each with an EXDATE); a fifth of all events use a Windows zone name. Read for
-  one week (target: median <= 1 s).
+  one week (target: median <= 1 s);
+* pathological one-event calendars an upload could hold: a repetition since 1990 every
+  second, minute or hour (with COUNT and UNTIL variants), a rule that never matches, and
+  INTERVAL=0. Before the limits in calendar_repeats.py these took from seconds (HOURLY)
+  to hours (SECONDLY) or for ever (INTERVAL=0); target: median <= 200 ms each;
+* 10 MB files: one-off events far from the week, and unmatched BEGIN:VEVENT lines (a
+  lazy pattern made that quadratic). Target: median <= 1 s; 'found' says "error" when
+  the reading is a CalendarError, as the second one is.
 
     python benchmarks/bench_calendars.py [--repeat 7]
 """
@@ -22,10 +30,12 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.calendars import BusyOptions, BusyReading, busy_from_ics, read_busy
+from scheduler.calendar_fetch import MAX_CALENDAR_BYTES
+from scheduler.calendars import BusyOptions, BusyReading, CalendarError, busy_from_ics, read_busy
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "calendars"
 # A week in which each shared file has events, so the expansion really runs.
@@ -64,16 +74,56 @@ def generated_calendar(events: int = 5000, seed: int = 7) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def medians(run: Callable[[], BusyReading], repeat: int) -> tuple[float, float, int]:
-    """Median wall and CPU seconds of `repeat` runs, and the intervals the last one found.
+def since_1990(rule: str) -> bytes:
+    """One event repeating by `rule` from 1 Jan 1990, ten minutes long."""
+    return ("\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//plyoplan bench//EN", "BEGIN:VEVENT",
+        "UID:since-1990@plyoplan", "SUMMARY:Since 1990",
+        "DTSTART;TZID=Europe/Berlin:19900101T060000",
+        "DTEND;TZID=Europe/Berlin:19900101T061000", f"RRULE:{rule}", "END:VEVENT",
+        "END:VCALENDAR"]) + "\r\n").encode()
+
+
+def ten_megabytes(block: Callable[[int], str]) -> bytes:
+    """A calendar of `block(n)` for n = 0, 1, ... up to 10 MB."""
+    parts, size = ["BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"], 0
+    while size < MAX_CALENDAR_BYTES - 1024:
+        parts.append(block(len(parts)))
+        size += len(parts[-1])
+    return ("".join(parts) + "END:VCALENDAR\r\n").encode()
+
+
+def far_event(n: int) -> str:
+    day = date(2015, 1, 1) + timedelta(days=n % 1500)
+    return (f"BEGIN:VEVENT\r\nUID:{n}\r\nSUMMARY:Old {n}\r\nDTSTART:{day:%Y%m%d}T090000Z\r\n"
+            f"DTEND:{day:%Y%m%d}T100000Z\r\nEND:VEVENT\r\n")
+
+
+PATHOLOGICAL = [
+    ("since 1990: FREQ=SECONDLY", "FREQ=SECONDLY"),
+    ("since 1990: FREQ=MINUTELY", "FREQ=MINUTELY"),
+    ("since 1990: FREQ=HOURLY", "FREQ=HOURLY"),
+    ("since 1990: HOURLY;COUNT=1000000", "FREQ=HOURLY;COUNT=1000000"),
+    ("since 1990: HOURLY;UNTIL=2030", "FREQ=HOURLY;UNTIL=20300101T000000Z"),
+    ("since 1990: DAILY, never matches", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"),
+    ("since 1990: DAILY;INTERVAL=0", "FREQ=DAILY;INTERVAL=0"),
+]
+
+
+def medians(run: Callable[[], BusyReading], repeat: int) -> tuple[float, float, str]:
+    """Median wall and CPU seconds of `repeat` runs, and the intervals the last one found
+    ("error" for a CalendarError).
 
     The CPU time shows what the code costs when other processes share the machine.
     """
     wall, cpu = [], []
-    found = 0
+    found = ""
     for _ in range(repeat):
         started, started_cpu = time.perf_counter(), time.process_time()
-        found = len(run().events)
+        try:
+            found = str(len(run().events))
+        except CalendarError:
+            found = "error"
         wall.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
     return statistics.median(wall), statistics.median(cpu), found
@@ -99,6 +149,16 @@ def main() -> int:
                                tz=BERLIN),
          1.000),
     ]
+    for name, rule in PATHOLOGICAL:
+        data = since_1990(rule)
+        scenarios.append((name, f"{len(data)} B", partial(busy_from_ics, data, label="since.ics",
+                                                          week_start=WEEK, tz=BERLIN), 0.200))
+    for name, data in [("10 MB: one-off events years ago", ten_megabytes(far_event)),
+                       ("10 MB: unmatched BEGIN:VEVENT lines",
+                        ten_megabytes(lambda n: "BEGIN:VEVENT\r\n"))]:
+        scenarios.append((name, f"{len(data) / 1024 / 1024:.0f} MB",
+                          partial(busy_from_ics, data, label="big.ics", week_start=WEEK,
+                                  tz=BERLIN), 1.000))
     print(f"{'scenario':<48} {'size':>7} {'found':>6} {'median':>10} {'cpu':>10} "
           f"{'target':>8}  ok")
     all_ok = True
@@ -109,7 +169,7 @@ def main() -> int:
         print(f"{name:<48} {size:>7} {found:>6} {wall * 1000:>7.1f} ms {cpu * 1000:>7.1f} ms "
               f"{target * 1000:>5.0f} ms  {'yes' if ok else 'NO'}")
     print(f"({repeat} runs each; median = wall time by time.perf_counter, the one the target "
-          "is for; 'found' = merged busy intervals in the week)")
+          "is for; 'found' = merged busy intervals in the week, or error for a CalendarError)")
     return 0 if all_ok else 1
 
 

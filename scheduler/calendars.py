@@ -31,9 +31,19 @@ zone (with or without a VTIMEZONE beside it, see _WindowsNamesAsIana), and any o
 TZID ("Customized Time Zone") the calendar's own VTIMEZONE. Floating times (no zone) are
 read in the runner's zone; a Google export's X-WR-TIMEZONE is applied with x_wr_timezone.
 recurring_ical_events expands RRULE/RDATE/EXDATE and RECURRENCE-ID overrides (also
-overrides without a master) up to the window's end only, so an unbounded series costs
-its occurrences since DTSTART, not forever. Events that plainly cannot reach the window
-are dropped before parsing, because parsing dominates (_without_events_far_from).
+overrides without a master); calendar_repeats.py keeps that cheap for any rule.
+
+What one reading may cost
+-------------------------
+Calendars come from visitors' uploads and URLs, so the work of one reading is bounded,
+not just its 10 MB of bytes. icalendar parses some 15,000 lines a second, so only what
+can matter for the week reaches it (calendar_prefilter.py): events that plainly cannot
+reach the window, tasks and journal entries are left out, and of an event only the
+properties read here are kept. If more than `MAX_PARSED_LINES` lines or
+`MAX_PARSED_BYTES` remain, or the week holds more than `MAX_EVENTS_IN_WEEK` events, the
+calendar is a CalendarError. A repeating event that cannot be worked out cheaply is
+skipped with a warning, and a calendar with too many of them is a CalendarError
+(calendar_repeats.py).
 
 A broken event is skipped with a warning and the rest is used; a calendar icalendar
 cannot read at all (no BEGIN:VCALENDAR, a broken VFREEBUSY line) is a CalendarError.
@@ -41,12 +51,11 @@ cannot read at all (no BEGIN:VCALENDAR, a broken VFREEBUSY line) is a CalendarEr
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,11 +65,30 @@ from icalendar.cal.component import Component
 from icalendar.timezone import tzp
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from icalendar.timezone.zoneinfo import ZONEINFO
-from recurring_ical_events import EventAdapter, Series
+from recurring_ical_events import EventAdapter
 
+from scheduler.calendar_events import (
+    BusyEvent,
+    BusyReading,
+    Window,
+    day_name,
+    format_busy,
+    local,
+    merge_busy,
+)
 from scheduler.calendar_fetch import CalendarError, calendar_label, load_calendar_bytes
+from scheduler.calendar_prefilter import TIMING_PROPERTIES, near_the_week
+from scheduler.calendar_repeats import (
+    BROKEN_DATA_ERRORS,
+    RepetitionBudget,
+    UnreadableSeries,
+    series_occurrences,
+)
 
 __all__ = [
+    "MAX_EVENTS_IN_WEEK",
+    "MAX_PARSED_BYTES",
+    "MAX_PARSED_LINES",
     "BusyEvent",
     "BusyOptions",
     "BusyReading",
@@ -72,27 +100,11 @@ __all__ = [
     "read_busy",
 ]
 
-ONE_DAY = timedelta(days=1)
-# An event (for a master: its whole series) is skipped with a warning when one of these
-# cannot be read: guessing its times would invent busy time or lose it silently.
-_TIMING_PROPERTIES = frozenset(
-    {"DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE"})
-# What recurring_ical_events and icalendar raise on malformed data (their own errors are
-# ValueErrors); anything else is a bug here and should surface.
-_BROKEN_DATA_ERRORS = (ValueError, TypeError, KeyError, OverflowError)
+MAX_PARSED_LINES = 10_000
+MAX_PARSED_BYTES = 1024 * 1024
+MAX_EVENTS_IN_WEEK = 2_000
+_REPEATS = frozenset({"RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"})
 _FREEBUSY_SUMMARY = {"BUSY-TENTATIVE": "Busy (tentative)", "BUSY-UNAVAILABLE": "Unavailable"}
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# For skipping events far from the week before icalendar parses them (on bytes, so that
-# no encoding has to be guessed; property names are case-insensitive).
-_VEVENT_BLOCK = re.compile(rb"^BEGIN:VEVENT[ \t\r]*$.*?^END:VEVENT[ \t\r]*$", re.I | re.M | re.S)
-_FOLDED_LINE_BREAK = re.compile(rb"\r?\n[ \t]")
-_MOVES_OR_ADDS = re.compile(rb"^(?:RDATE|RECURRENCE-ID|DURATION)[;:]", re.I | re.M)
-_RRULE_LINE = re.compile(rb"^RRULE[;:][^\r\n]*", re.I | re.M)
-_UNTIL_DAY = re.compile(rb"UNTIL=(\d{4})(\d{2})(\d{2})", re.I)
-_START_DAY = re.compile(rb"^DTSTART(?:;[^\r\n]*)?:(\d{4})(\d{2})(\d{2})", re.I | re.M)
-_END_DAY = re.compile(rb"^DTEND(?:;[^\r\n]*)?:(\d{4})(\d{2})(\d{2})", re.I | re.M)
 
 
 class _WindowsNamesAsIana(ZONEINFO):
@@ -121,34 +133,11 @@ _PARSE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
-class BusyEvent:
-    """One interval in which the runner cannot train."""
-
-    start: datetime  # timezone-aware
-    end: datetime  # timezone-aware, > start
-    summary: str
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError(f"Busy event '{self.summary}' needs timezone-aware times.")
-        if self.end <= self.start:
-            raise ValueError(f"Busy event '{self.summary}' must end after it starts.")
-
-
-@dataclass(frozen=True)
 class BusyOptions:
     """Which doubtful events count as busy (see the module docstring)."""
 
     tentative_blocks: bool = True  # TENTATIVE events / BUSY-TENTATIVE periods are busy
     all_day_blocks: bool = False  # all-day events block the whole local day
-
-
-@dataclass
-class BusyReading:
-    """What one calendar says about one week."""
-
-    events: list[BusyEvent]  # merged, sorted, clipped to the window
-    warnings: list[str]  # one sentence per broken event, naming it and the file
 
 
 _DEFAULT_OPTIONS = BusyOptions()
@@ -169,149 +158,54 @@ def busy_from_ics(data: bytes, *, label: str, week_start: date, tz: ZoneInfo,
     """Busy time from iCalendar bytes, for the local days week_start − 1 … week_start + 7.
 
     `label` names the calendar in errors and warnings. Raises CalendarError when the data
-    is not a calendar at all; a broken event only adds a warning.
+    is not a calendar at all or is more than one week's reading may cost; a broken event
+    only adds a warning.
     """
     if week_start.weekday() != 0:
         raise ValueError(f"week_start {week_start} is a {week_start:%A}; "
                          "a plyoplan week starts on a Monday.")
-    window = _Window.around(week_start, tz)
-    warnings: list[str] = []
-    found: list[BusyEvent] = []
-    for calendar in _parse_calendars(_without_events_far_from(window, data), label):
-        calendar = _apply_x_wr_timezone(calendar, label, warnings)
-        found.extend(_busy_from_events(calendar, window, options, label, warnings))
-        found.extend(_busy_from_freebusy(calendar, window, options))
-    return BusyReading(events=merge_busy(found), warnings=warnings)
-
-
-def merge_busy(events: Iterable[BusyEvent]) -> list[BusyEvent]:
-    """Sorted intervals with overlapping or touching ones joined into one.
-
-    Joined summaries read "A + B", each title once, so merging merged intervals again
-    (several calendars, or one-off busy times on top) does not repeat titles.
-    """
-    merged: list[BusyEvent] = []
-    for event in sorted(events, key=lambda e: (e.start, e.end)):
-        if merged and event.start <= merged[-1].end:
-            last = merged[-1]
-            merged[-1] = BusyEvent(last.start, max(last.end, event.end),
-                                   _join_summaries(last.summary, event.summary))
-        else:
-            merged.append(event)
-    return merged
-
-
-def format_busy(reading: BusyReading, tz: ZoneInfo) -> str:
-    """A table of the busy intervals in local time, one per line, then the warnings."""
-    rows = [(_format_span(e.start.astimezone(tz), e.end.astimezone(tz)), e.summary)
-            for e in reading.events]
-    width = max((len(span) for span, _ in rows), default=0)
-    lines = [f"{span.ljust(width)}  {summary}" for span, summary in rows]
-    if not lines:
-        lines.append("No busy time in this week.")
-    if reading.warnings:
-        lines += ["", "Warnings:", *(f"  - {warning}" for warning in reading.warnings)]
-    return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class _Window:
-    """The local days [week_start − 1, week_start + 8) as aware instants."""
-
-    start: datetime
-    end: datetime
-    tz: ZoneInfo
-
-    @classmethod
-    def around(cls, week_start: date, tz: ZoneInfo) -> _Window:
-        return cls(_local(week_start - ONE_DAY, tz), _local(week_start + 8 * ONE_DAY, tz), tz)
-
-    def query_span(self) -> tuple[datetime, datetime]:
-        """A naive span for recurring_ical_events, one day wider on each side.
-
-        It reads a naive span in each event's own zone, and no zone is a day or more
-        away from the runner's, so nothing inside the window is missed; clip() then cuts
-        exactly.
-        """
-        start = self.start.replace(tzinfo=None) - ONE_DAY
-        return start, self.end.replace(tzinfo=None) + ONE_DAY
-
-    def clip(self, start: date | datetime, end: date | datetime,
-             summary: str) -> BusyEvent | None:
-        """The busy part of [start, end) inside the window, or None."""
-        first = max(_local(start, self.tz), self.start)
-        last = min(_local(end, self.tz), self.end)
-        return BusyEvent(first, last, summary) if first < last else None
-
-
-def _local(value: date | datetime, tz: ZoneInfo) -> datetime:
-    """An instant in the runner's zone: a date is its local midnight, floating is local."""
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time())
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    # Through UTC, so a wall time that does not exist (spring forward) is shown as the
-    # real clock time it stands for.
-    return value.astimezone(UTC).astimezone(tz)
-
-
-def _without_events_far_from(window: _Window, data: bytes) -> bytes:
-    """The calendar without the events that plainly cannot touch the window.
-
-    icalendar's parser costs about a tenth of a millisecond per line, so years of past
-    meetings would dominate the reading of one week. Plain text settles it for an event
-    without RDATE (extra instances, even before DTSTART), RECURRENCE-ID (it moves an
-    instance of a series) or DURATION: its instances start between DTSTART and the last
-    RRULE's UNTIL (no RRULE: only DTSTART; an RRULE without UNTIL: no end), and each lasts
-    DTEND − DTSTART. It is dropped when that span ends, or starts, more than two days
-    outside the window, a margin wider than any zone offset. Everything else, including
-    anything unreadable, goes to icalendar as it was, so a broken event near the week is
-    still reported.
-    """
-    first_day = window.start.date() - 2 * ONE_DAY
-    last_day = window.end.date() + 2 * ONE_DAY
-
-    def kept(match: re.Match[bytes]) -> bytes:
-        block = match.group()
-        # A missing END:VEVENT makes the match run into the next event: keep both.
-        if block.upper().count(b"BEGIN:VEVENT") > 1 or _MOVES_OR_ADDS.search(block):
-            return block
-        start = _day_in(_START_DAY.search(block))
-        if start is None:
-            return block
-        length = max((_day_in(_END_DAY.search(block)) or start) - start, timedelta())
-        last_start = _last_start_day(block, start)
-        if start > last_day or (last_start is not None and last_start + length < first_day):
-            return b""
-        return block
-
-    # Unfolded once here (icalendar would unfold first anyway), so that each property
-    # is on one line for the patterns above.
-    return _VEVENT_BLOCK.sub(kept, _FOLDED_LINE_BREAK.sub(b"", data))
-
-
-def _last_start_day(block: bytes, start: date) -> date | None:
-    """The day of the event's last instance by its RRULEs' UNTIL; None if unbounded."""
-    last = start
-    for rule in _RRULE_LINE.findall(block):
-        until = _day_in(_UNTIL_DAY.search(rule))
-        if until is None:  # COUNT or no end: only expanding would tell
-            return None
-        last = max(last, until)
-    return last
-
-
-def _day_in(match: re.Match[bytes] | None) -> date | None:
-    try:
-        return date(*(int(part) for part in match.groups())) if match else None
-    except ValueError:
-        return None
-
-
-def _parse_calendars(data: bytes, label: str) -> list[icalendar.Calendar]:
+    window = Window.around(week_start, tz)
+    limits = _Limits(label, week_start)
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.upper().startswith(b"BEGIN:VCALENDAR"):
         raise CalendarError(f"'{label}' is not an iCalendar file (no BEGIN:VCALENDAR).")
+    warnings: list[str] = []
+    found: list[BusyEvent] = []
+    for calendar in _parse_calendars(limits.near_the_week(window, data), label):
+        calendar = _apply_x_wr_timezone(calendar, label, warnings)
+        found.extend(_busy_from_events(calendar, window, options, limits, warnings))
+        found.extend(_busy_from_freebusy(calendar, window, options, limits))
+    return BusyReading(events=merge_busy(found), warnings=warnings)
+
+
+class _Limits:
+    """What one reading may still cost, with the sentences that say it is spent."""
+
+    def __init__(self, label: str, week_start: date):
+        self.label, self.week_start = label, week_start
+        self.repetitions = RepetitionBudget(label, week_start)
+        self.events = 0
+
+    def near_the_week(self, window: Window, data: bytes) -> bytes:
+        near = near_the_week(window, data, MAX_PARSED_LINES)
+        if near is None or near.count(b"\n") > MAX_PARSED_LINES or len(near) > MAX_PARSED_BYTES:
+            raise CalendarError(
+                f"Calendar '{self.label}' is too big to read for one week: even without "
+                f"what is far from the week of {day_name(self.week_start)} it has more than "
+                f"{MAX_PARSED_LINES:,} lines or {MAX_PARSED_BYTES // 1024 // 1024} MB, the "
+                "most plyoplan reads.")
+        return near
+
+    def count_event(self) -> None:
+        self.events += 1
+        if self.events > MAX_EVENTS_IN_WEEK:
+            raise CalendarError(
+                f"Calendar '{self.label}' has more than {MAX_EVENTS_IN_WEEK:,} events in "
+                f"or around the week of {day_name(self.week_start)}; plyoplan reads at "
+                f"most {MAX_EVENTS_IN_WEEK:,}.")
+
+
+def _parse_calendars(data: bytes, label: str) -> list[icalendar.Calendar]:
     with _PARSE_LOCK:
         tzp.use(_ZONES)
         try:
@@ -337,41 +231,58 @@ def _apply_x_wr_timezone(calendar: icalendar.Calendar, label: str,
         return calendar
 
 
-def _busy_from_events(calendar: icalendar.Calendar, window: _Window, options: BusyOptions,
-                      label: str, warnings: list[str]) -> Iterator[BusyEvent]:
+def _busy_from_events(calendar: icalendar.Calendar, window: Window, options: BusyOptions,
+                      limits: _Limits, warnings: list[str]) -> Iterator[BusyEvent]:
     series: dict[str, list[Component]] = defaultdict(list)
     for event in calendar.walk("VEVENT"):
         problem = _timing_problem(event, window.tz)
         if problem:
-            warnings.append(_skipped(event, label, problem))
+            warnings.append(_skipped(event, limits.label, problem))
             continue
         # A series is a master and its RECURRENCE-ID overrides, all sharing one UID.
         series[str(event.get("UID", f"no UID {id(event)}"))].append(event)
-    query_start, query_end = window.query_span()
     for events in series.values():
         try:
-            occurrences = Series([EventAdapter(e) for e in events]).between(
-                query_start, query_end)
-        except _BROKEN_DATA_ERRORS as err:
-            warnings.append(_skipped(events[0], label,
-                                     f"its repetitions could not be worked out ({err})"))
+            occurrences = _occurrences(events, window, limits)
+        except UnreadableSeries as reason:
+            warnings.append(_skipped(events[0], limits.label, str(reason)))
             continue
-        for occurrence in occurrences:
-            # Only a series with edited instances needs each occurrence's own copy
-            # (as_component is the costly part of a big week); otherwise every
-            # occurrence carries the one component's properties.
-            instance = occurrence.as_component(False) if len(events) > 1 else events[0]
-            all_day = not isinstance(occurrence.start, datetime)
-            if _event_blocks(instance, all_day, options):
-                busy = window.clip(occurrence.start, occurrence.end, _summary(instance))
-                if busy is not None:
-                    yield busy
+        for start, end, instance, one_off in occurrences:
+            busy = window.clip(start, end, _summary(instance))
+            if busy is None:
+                continue
+            if one_off:  # a series' occurrences were counted as they came
+                limits.count_event()
+            if _event_blocks(instance, not isinstance(start, datetime), options):
+                yield busy
+
+
+def _occurrences(events: list[Component], window: Window,
+                 limits: _Limits) -> list[tuple[date | datetime, date | datetime, Component, bool]]:
+    """Start, end and properties of each occurrence of a series near the window, and
+    whether it is a one-off event."""
+    if len(events) == 1 and not _REPEATS & events[0].keys():
+        # What recurring_ical_events would yield for it, without its series machinery.
+        try:
+            adapter = EventAdapter(events[0])
+            return [(adapter.start, adapter.end, events[0], True)]
+        except BROKEN_DATA_ERRORS as err:
+            raise UnreadableSeries(f"its times could not be read ({err})") from None
+    found = []
+    for occurrence in series_occurrences(events, window, limits.repetitions):
+        limits.count_event()
+        # Only a series with edited instances needs each occurrence's own copy
+        # (as_component is the costly part of a big week); otherwise every occurrence
+        # carries the one component's properties.
+        instance = occurrence.as_component(False) if len(events) > 1 else events[0]
+        found.append((occurrence.start, occurrence.end, instance, False))
+    return found
 
 
 def _timing_problem(event: Component, tz: ZoneInfo) -> str | None:
     """Why the event's times cannot be trusted, or None when they can."""
     for name, message in event.errors:
-        if name in _TIMING_PROPERTIES:
+        if name in TIMING_PROPERTIES:
             return f"its {name} could not be read ({str(message).rstrip('.')})"
     if "DTSTART" not in event:
         return "it has no start time (DTSTART)"
@@ -381,7 +292,7 @@ def _timing_problem(event: Component, tz: ZoneInfo) -> str | None:
         # event is more likely a typo in either, so it is reported instead of guessed.
         if _ends_before_it_starts(adapter.raw_start, adapter.raw_end, tz):
             return "it ends before it starts"
-    except _BROKEN_DATA_ERRORS as err:
+    except BROKEN_DATA_ERRORS as err:
         return f"its times could not be read ({err})"
     return None
 
@@ -393,7 +304,7 @@ def _ends_before_it_starts(start: date | datetime, end: date | datetime,
     same_kind = isinstance(start, datetime) == isinstance(end, datetime)
     if same_kind and getattr(start, "tzinfo", None) is getattr(end, "tzinfo", None):
         return end < start
-    return _local(end, tz) < _local(start, tz)
+    return local(end, tz) < local(start, tz)
 
 
 def _event_blocks(event: Component, all_day: bool, options: BusyOptions) -> bool:
@@ -410,8 +321,8 @@ def _event_blocks(event: Component, all_day: bool, options: BusyOptions) -> bool
     return True
 
 
-def _busy_from_freebusy(calendar: icalendar.Calendar, window: _Window,
-                        options: BusyOptions) -> Iterator[BusyEvent]:
+def _busy_from_freebusy(calendar: icalendar.Calendar, window: Window,
+                        options: BusyOptions, limits: _Limits) -> Iterator[BusyEvent]:
     for component in calendar.walk("VFREEBUSY"):
         # icalendar parses every value into a vPeriod or rejects the calendar; several
         # FREEBUSY lines (or values on one line) come as a list.
@@ -423,6 +334,7 @@ def _busy_from_freebusy(calendar: icalendar.Calendar, window: _Window,
                 continue
             busy = window.clip(period.start, period.end, _FREEBUSY_SUMMARY.get(fbtype, "Busy"))
             if busy is not None:
+                limits.count_event()
                 yield busy
 
 
@@ -440,22 +352,3 @@ def _skipped(event: Component, label: str, problem: str) -> str:
     uid = str(event.get("UID", "")).strip()
     uid_part = f" (UID {uid})" if uid else ""
     return f"Event {name}{uid_part} in '{label}' was skipped: {problem}."
-
-
-def _join_summaries(first: str, second: str) -> str:
-    parts = first.split(" + ")
-    parts += [part for part in second.split(" + ") if part not in parts]
-    return " + ".join(parts)
-
-
-def _format_span(start: datetime, end: datetime) -> str:
-    if end.date() == start.date():
-        return f"{_format_day(start)} {start:%H:%M}–{end:%H:%M}"
-    if end.time() == time() and end.date() == start.date() + ONE_DAY:
-        return f"{_format_day(start)} {start:%H:%M}–24:00"
-    return f"{_format_day(start)} {start:%H:%M} – {_format_day(end)} {end:%H:%M}"
-
-
-def _format_day(moment: datetime) -> str:
-    # Fixed English names: strftime's %a/%b follow the process locale.
-    return f"{_WEEKDAYS[moment.weekday()]} {moment.day:02d} {_MONTHS[moment.month - 1]}"

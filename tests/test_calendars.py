@@ -13,7 +13,6 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -498,17 +497,15 @@ def test_broken_events_are_warnings_and_the_rest_is_used():
         assert reason in warning
 
 
-def test_unbounded_daily_series_from_1990_stays_fast():
+def test_unbounded_daily_series_from_1990_gives_the_mornings_of_the_week():
+    # How long it takes is measured in benchmarks/bench_calendars.py, not here.
     data = ics(event("d", "Stand-up", "DTSTART;TZID=Europe/Berlin:19900101T091500",
                      "DTEND;TZID=Europe/Berlin:19900101T093000", "RRULE:FREQ=DAILY"))
-    started = time.perf_counter()
     reading = busy(data)
-    elapsed = time.perf_counter() - started
     # Sun 29 Nov to Mon 7 Dec: nine mornings.
     assert intervals(reading) == [
         (at(f"2026-{m:02d}-{d:02d}T09:15+01:00"), at(f"2026-{m:02d}-{d:02d}T09:30+01:00"),
          "Stand-up") for m, d in [(11, 29), (11, 30)] + [(12, d) for d in range(1, 8)]]
-    assert elapsed < 1.0
 
 
 def test_events_far_from_the_week_are_skipped_but_long_and_moved_ones_are_not():
