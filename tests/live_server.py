@@ -53,6 +53,30 @@ def create(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def mark(client: httpx.Client, body: dict[str, Any], session_id: str, what: str,
+         at: str) -> dict[str, Any]:
+    """Mark a session of a created plan missed or done at `at`: 200, and the re-planned
+    week passes the oracle."""
+    response = client.post(f"/api/plans/{body['id']}/sessions/{session_id}/{what}",
+                           json={"version": body["version"], "at": at})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    assert_valid(Schedule.model_validate(result["schedule"]))
+    return result
+
+
+def squad_week(sessions: int) -> dict[str, Any]:
+    """A request with `sessions` easy runs and room for all: for racing writers."""
+    return {
+        "runner": {"name": "Squad", "level": "intermediate", "timezone": "Europe/Berlin"},
+        "week_start": "2026-11-30",
+        "availability": {d: [["06:00", "21:00"]]
+                         for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        "sessions": [{"kind": "easy", "minutes": 30}] * sessions,
+        "rules": {"runs_per_day": 3, "rest_days": 0},
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -10,30 +10,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
 from scheduler.domain import Schedule
-from tests.live_server import create
-from tests.oracle import assert_valid
+from tests.live_server import create, mark
 from tests.weeks import example
 from web.db import make_engine
 from web.feed import TokenLookup, render_feed
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BEFORE_THE_WEEK = "2026-11-29T12:00:00+01:00"
-
-
-def mark(client: httpx.Client, body: dict[str, Any], session_id: str, what: str,
-         at: str) -> dict[str, Any]:
-    response = client.post(f"/api/plans/{body['id']}/sessions/{session_id}/{what}",
-                           json={"version": body["version"], "at": at})
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    assert_valid(Schedule.model_validate(result["schedule"]))
-    return result
 
 
 def strict_events(text: str) -> dict[str, Any]:

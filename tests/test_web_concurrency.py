@@ -14,19 +14,12 @@ from typing import Any
 import pytest
 
 from scheduler.domain import Schedule
-from tests.live_server import LiveServer, serve_in_process
+from tests.live_server import LiveServer, serve_in_process, squad_week
 from tests.oracle import assert_valid
 
 WRITERS = 20
 BEFORE_THE_WEEK = "2026-11-29T12:00:00+01:00"
-SQUAD_WEEK = {
-    "runner": {"name": "Squad", "level": "intermediate", "timezone": "Europe/Berlin"},
-    "week_start": "2026-11-30",
-    "availability": {d: [["06:00", "21:00"]]
-                     for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-    "sessions": [{"kind": "easy", "minutes": 30}] * WRITERS,
-    "rules": {"runs_per_day": 3, "rest_days": 0},
-}
+SQUAD_WEEK = squad_week(WRITERS)
 
 
 @pytest.fixture(scope="module")

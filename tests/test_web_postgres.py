@@ -21,7 +21,7 @@ from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy import Engine, text
 
 from scheduler.domain import Schedule
-from tests.live_server import LiveServer, create, serve_in_thread
+from tests.live_server import LiveServer, create, mark, serve_in_thread, squad_week
 from tests.oracle import assert_valid
 from tests.postgres_server import (
     PostgresMissing,
@@ -35,14 +35,7 @@ from web.db import Base, create_schema, make_engine
 BEFORE_THE_WEEK = "2026-11-29T12:00:00+01:00"  # the Sunday before the examples' week
 MONDAY_AFTER = "2026-12-07T00:00:00+01:00"  # too late to re-place a missed session
 WRITERS = 10
-SQUAD_WEEK = {
-    "runner": {"name": "Squad", "level": "intermediate", "timezone": "Europe/Berlin"},
-    "week_start": "2026-11-30",
-    "availability": {d: [["06:00", "21:00"]]
-                     for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-    "sessions": [{"kind": "easy", "minutes": 30}] * WRITERS,
-    "rules": {"runs_per_day": 3, "rest_days": 0},
-}
+SQUAD_WEEK = squad_week(WRITERS)
 
 
 @pytest.fixture(scope="module")
@@ -93,16 +86,6 @@ def checked(body: dict[str, Any]) -> Schedule:
     schedule = Schedule.model_validate(body["schedule"])
     assert_valid(schedule)
     return schedule
-
-
-def mark(client: httpx.Client, body: dict[str, Any], session_id: str, what: str,
-         at: str) -> dict[str, Any]:
-    response = client.post(f"/api/plans/{body['id']}/sessions/{session_id}/{what}",
-                           json={"version": body["version"], "at": at})
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    checked(result)
-    return result
 
 
 def feed_events(client: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
