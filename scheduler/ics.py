@@ -18,6 +18,8 @@ from scheduler.domain import Kind, PlannedSession, Schedule
 __all__ = ["schedule_to_ics", "session_title", "session_description", "calendar_for",
            "session_event", "add_timezone"]
 
+UTC_ZONES = ("UTC", "Etc/UTC")  # written with Z, no VTIMEZONE
+
 TITLES = {
     Kind.easy: "Easy run",
     Kind.tempo: "Tempo run",
@@ -95,8 +97,13 @@ def schedule_to_ics(schedule: Schedule, *, name: str | None = None,
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
     for session in schedule.sessions:
         cal.add_component(session_event(session, stamp))
-    add_timezone(cal, schedule.timezone, schedule.week_start)
-    return cal.to_ical()
+    body: bytes = cal.to_ical()
+    zone = _vtimezone_ical(schedule.timezone, schedule.week_start.year)
+    # The zone's VTIMEZONE goes last, where add_timezone() would put it: serialized once
+    # per zone and year (a sixth of the file's lines, written again for every runner of
+    # a batch otherwise), each piece by icalendar.
+    end = b"END:VCALENDAR\r\n"
+    return body[:-len(end)] + zone + end if zone else body
 
 
 @lru_cache(maxsize=256)
@@ -107,9 +114,15 @@ def _vtimezone(tzid: str, year: int) -> Timezone:
                               last_date=date(year + 2, 1, 1))
 
 
+@lru_cache(maxsize=256)
+def _vtimezone_ical(tzid: str, year: int) -> bytes:
+    """The VTIMEZONE that `add_timezone` adds, as icalendar writes it (b"" for UTC)."""
+    return b"" if tzid in UTC_ZONES else bytes(_vtimezone(tzid, year).to_ical())
+
+
 def add_timezone(cal: Calendar, tzid: str, around: date) -> None:
     """Add the VTIMEZONE of `tzid` covering the years around `around` (none for UTC,
     whose times are written with Z)."""
-    if tzid in ("UTC", "Etc/UTC"):
+    if tzid in UTC_ZONES:
         return
     cal.add_component(_vtimezone(tzid, around.year))

@@ -3,13 +3,20 @@ package, every event is a session at the same instants, with its id as UID."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
 from hypothesis import HealthCheck, given, settings
 from ical.calendar_stream import IcsCalendarStream
 
-from scheduler.ics import schedule_to_ics, session_title
+from scheduler.ics import (
+    add_timezone,
+    calendar_for,
+    schedule_to_ics,
+    session_event,
+    session_title,
+)
 from scheduler.io import load_request
 from scheduler.solve import plan_week
 from tests.oracle import assert_valid
@@ -51,3 +58,33 @@ def test_any_planned_week_round_trips(request):
     if schedule.sessions:
         assert_valid(schedule)
         assert_round_trip(schedule)
+
+
+def whole_calendar_by_icalendar(schedule, stamp) -> bytes:
+    """The same calendar serialized in one piece by icalendar, zone added as a component."""
+    cal = calendar_for(f"plyoplan · {schedule.request.runner.name}")
+    for session in schedule.sessions:
+        cal.add_component(session_event(session, stamp))
+    add_timezone(cal, schedule.timezone, schedule.week_start)
+    return bytes(cal.to_ical())
+
+
+# schedule_to_ics writes each zone's VTIMEZONE once and places it where add_timezone()
+# would; the bytes must be exactly icalendar's own serialization of the whole calendar.
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests())
+def test_the_file_is_byte_for_byte_what_icalendar_writes(request):
+    schedule = plan_week(request)
+    stamp = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    for _ in range(2):  # the second time from the cache
+        assert schedule_to_ics(schedule, stamp=stamp) == whole_calendar_by_icalendar(
+            schedule, stamp)
+
+
+def test_a_utc_runner_gets_no_vtimezone_and_z_times():
+    request = load_request(EXAMPLES / "office_worker.json").model_copy(deep=True)
+    request.runner.timezone = "UTC"
+    schedule = plan_week(request)
+    data = schedule_to_ics(schedule).decode()
+    assert "BEGIN:VTIMEZONE" not in data and data.endswith("END:VCALENDAR\r\n")
+    assert "DTSTART:20261" in data  # written in UTC with Z
