@@ -31,7 +31,14 @@ from scheduler.availability import STEP, FreeWindow, free_windows
 from scheduler.domain import Kind, PlannedSession, Request, Schedule
 from scheduler.sessions import SessionSpec, session_specs
 from scheduler.settings import Settings
-from scheduler.solve import STATUS_NAMES, WeekModel, enforce_rules, extract_sessions, new_solver
+from scheduler.solve import (
+    STATUS_NAMES,
+    WeekModel,
+    enforce_rules,
+    extract_sessions,
+    new_model,
+    new_solver,
+)
 from scheduler.variables import DAYS, WeekVars
 from scheduler.week import Week
 
@@ -98,7 +105,7 @@ class SlotVars(WeekVars):
 def build_naive_model(request: Request) -> WeekModel:
     """The time-grid model with every rule of the registry posted on it."""
     week = Week(request.week_start, request.tz)
-    model = cp_model.CpModel()
+    model = new_model()
     v = SlotVars(model, request, week, session_specs(request), free_windows(request, week))
     terms: list[PenaltyTerm] = []
     for rule in ALL_RULES:

@@ -205,7 +205,8 @@ class BlockModel:
 
 
 def build_block_model(requests: list[Request]) -> BlockModel:
-    """Every week's rules, the boundary rules, hard rules enforced, soft terms summed."""
+    """Every week's rules, the boundary rules, hard rules settled as the runner asked,
+    soft terms summed."""
     model = new_model()
     weeks: list[WeekVars] = []
     terms: list[list[PenaltyTerm]] = []
@@ -219,9 +220,6 @@ def build_block_model(requests: list[Request]) -> BlockModel:
     for a, b in zip(weeks, weeks[1:], strict=False):
         _post_boundary(model, a, b)
     _post_real_gaps(model, weeks)
-    for v in weeks:  # after the boundaries: they may create a week's literals
-        for key, literal in v.enforcement.items():
-            model.add(literal == int(key not in v.request.rules.off))
     model.minimize(sum(t.weight * t.literal for week_terms in terms for t in week_terms))
     return BlockModel(model, weeks, terms)
 

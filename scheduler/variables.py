@@ -95,7 +95,8 @@ class WeekVars:
         for a settled rule)."""
         if key not in self.enforcement:
             if key in self.settled:
-                self.enforcement[key] = self.model.new_constant(int(self.settled[key]))
+                on = self.settled[key]
+                self.enforcement[key] = self.true if on else self.model.new_constant(0)
             else:
                 self.enforcement[key] = self.model.new_bool_var(f"enforce_{key}")
         return self.enforcement[key]
