@@ -8,7 +8,7 @@ calendar changed) replaces what it said before instead of adding to it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
 from scheduler.domain import BusyInterval, Request
@@ -26,10 +26,11 @@ def calendar_name(source: str, base_dir: Path | None) -> str:
 
 def with_calendars(
     request: Request, sources: Sequence[str] = (), base_dir: Path | None = None,
-    *, public_only: bool = False,
+    *, public_only: bool = False, fetched: MutableMapping[str, bytes] | None = None,
 ) -> tuple[Request, list[str]]:
     """The request with its `busy_calendars` and `sources` read into `busy`, and warnings
-    (`public_only`: calendar URLs must be on public internet addresses)."""
+    (`public_only`: calendar URLs must be on public internet addresses; `fetched`: bytes
+    already read, by source, shared across the weeks of a block)."""
     wanted = [*request.busy_calendars, *sources]
     if not wanted:
         return request, []
@@ -44,7 +45,8 @@ def with_calendars(
     for source in wanted:
         try:
             reading = read_busy(source, week_start=request.week_start, tz=request.tz,
-                                options=options, base_dir=base_dir, public_only=public_only)
+                                options=options, base_dir=base_dir, public_only=public_only,
+                                fetched=fetched)
         except CalendarError as err:
             raise BadRequest(str(err)) from None
         name = calendar_name(source, base_dir)

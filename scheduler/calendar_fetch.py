@@ -24,11 +24,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-__all__ = ["MAX_CALENDAR_BYTES", "CalendarError", "calendar_label", "load_calendar_bytes"]
+__all__ = ["MAX_CALENDAR_BYTES", "URL_SCHEMES", "CalendarError", "calendar_label", "is_url",
+           "load_calendar_bytes"]
 
 MAX_CALENDAR_BYTES = 10 * 1024 * 1024
 FETCH_TIMEOUT_SECONDS = 10.0
-_URL_SCHEMES = ("http://", "https://", "webcal://")
+URL_SCHEMES = ("http://", "https://", "webcal://")
 
 
 class CalendarError(ValueError):
@@ -43,7 +44,7 @@ def calendar_label(source: str) -> str:
     A URL like https://user:secret@host/cal.ics must not leak its secret into a terminal,
     a log or a web page, so the user-info part is replaced by '***'.
     """
-    if not _is_url(source):
+    if not is_url(source):
         return source
     parts = urlsplit(source)
     if parts.username is None and parts.password is None:
@@ -62,13 +63,14 @@ def load_calendar_bytes(source: str, *, base_dir: Path | None = None,
     Raises CalendarError when the file is missing or unreadable, the URL cannot be
     fetched or is refused, or the calendar is larger than `MAX_CALENDAR_BYTES`.
     """
-    if _is_url(source):
+    if is_url(source):
         return _fetch_url(source, public_only)
     return _read_file(source, base_dir)
 
 
-def _is_url(source: str) -> bool:
-    return source.lower().startswith(_URL_SCHEMES)
+def is_url(source: str) -> bool:
+    """Whether a calendar source is an http(s) or webcal URL (else a file path)."""
+    return source.lower().startswith(URL_SCHEMES)
 
 
 def _read_file(source: str, base_dir: Path | None) -> bytes:

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -145,10 +145,16 @@ _DEFAULT_OPTIONS = BusyOptions()
 
 def read_busy(source: str, *, week_start: date, tz: ZoneInfo,
               options: BusyOptions = _DEFAULT_OPTIONS,
-              base_dir: Path | None = None, public_only: bool = False) -> BusyReading:
+              base_dir: Path | None = None, public_only: bool = False,
+              fetched: MutableMapping[str, bytes] | None = None) -> BusyReading:
     """Busy time of the week starting `week_start` from a calendar file or URL (with
-    `public_only`, a URL on public internet addresses only)."""
-    data = load_calendar_bytes(source, base_dir=base_dir, public_only=public_only)
+    `public_only`, a URL on public internet addresses only). `fetched` keeps the bytes
+    read by source, so that reading several weeks loads each calendar once."""
+    data = fetched.get(source) if fetched is not None else None
+    if data is None:
+        data = load_calendar_bytes(source, base_dir=base_dir, public_only=public_only)
+        if fetched is not None:
+            fetched[source] = data
     return busy_from_ics(data, label=calendar_label(source), week_start=week_start, tz=tz,
                          options=options)
 

@@ -35,21 +35,29 @@ def calendar_text(*events: tuple[str, str, str]) -> str:
 
 
 class _Quiet(SimpleHTTPRequestHandler):
+    """Serves the folder without logging, and notes each GET's path on the server."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        self.server.hits.append(self.path)  # type: ignore[attr-defined]
+        super().do_GET()
+
     def log_message(self, *args: Any) -> None:
         pass
 
 
 @pytest.fixture
-def calendar_folder(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    """A folder served over HTTP on 127.0.0.1, and its base URL."""
+def calendar_folder(tmp_path: Path) -> Iterator[tuple[Path, str, list[str]]]:
+    """A folder served over HTTP on 127.0.0.1, its base URL, and the paths fetched."""
     folder = tmp_path / "served"
     folder.mkdir()
     handler = functools.partial(_Quiet, directory=str(folder))
     with ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        hits: list[str] = []
+        httpd.hits = hits  # type: ignore[attr-defined]
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         try:
-            yield folder, f"http://127.0.0.1:{httpd.server_address[1]}"
+            yield folder, f"http://127.0.0.1:{httpd.server_address[1]}", hits
         finally:
             httpd.shutdown()
             thread.join(timeout=10)
@@ -68,7 +76,7 @@ def busy_summaries(body: dict[str, Any]) -> list[str]:
 
 
 def test_a_calendar_url_is_read_into_the_plan(trusting_server, calendar_folder):
-    folder, base = calendar_folder
+    folder, base, _ = calendar_folder
     (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
     with trusting_server.client() as client:
         body = create(client, {**example("office_worker"),
@@ -81,7 +89,7 @@ def test_a_calendar_url_is_read_into_the_plan(trusting_server, calendar_folder):
 
 
 def test_the_next_week_reads_the_calendar_url_again(trusting_server, calendar_folder):
-    folder, base = calendar_folder
+    folder, base, _ = calendar_folder
     url = f"{base}/busy.ics"
     (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
     typed_in = {"start": "2026-12-09T07:00:00+01:00", "end": "2026-12-09T09:00:00+01:00",
@@ -108,7 +116,7 @@ def test_the_next_week_reads_the_calendar_url_again(trusting_server, calendar_fo
 
 def test_a_calendar_url_on_the_servers_own_network_is_refused_by_default(
         client, calendar_folder):
-    folder, base = calendar_folder
+    folder, base, _ = calendar_folder
     (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
     response = client.post("/api/plans", json={**example("office_worker"),
                                                "busy_calendars": [f"{base}/busy.ics"]})
@@ -133,7 +141,7 @@ def test_public_only_refuses_every_non_public_address_before_connecting(url):
 
 
 def test_without_public_only_a_local_calendar_is_fetched(calendar_folder):
-    folder, base = calendar_folder
+    folder, base, _ = calendar_folder
     (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
     assert b"Board meeting" in load_calendar_bytes(f"{base}/busy.ics")
 
@@ -142,7 +150,7 @@ def test_the_block_reads_each_week_from_the_calendar_url(trusting_server, calend
     from web.db import make_engine
     from web.training import block_for_plan
 
-    folder, base = calendar_folder
+    folder, base, hits = calendar_folder
     url = f"{base}/busy.ics"
     # A whole-day offsite in the block's third week (Mon 14 Dec 2026), after the first
     # week was planned: only a fresh reading for that week can know it.
@@ -155,6 +163,7 @@ def test_the_block_reads_each_week_from_the_calendar_url(trusting_server, calend
         page = client.get(f"/plans/{first['id']}/block", params={"weeks": "3"})
     assert page.status_code == 200, page.text
     engine = make_engine(f"sqlite:///{trusting_server.database}")
+    hits.clear()
     try:
         _stored, block = block_for_plan(engine, first["id"], 3, private_calendars=True)
     finally:
@@ -165,3 +174,4 @@ def test_the_block_reads_each_week_from_the_calendar_url(trusting_server, calend
     for week in block.weeks:
         assert_valid(week)  # the oracle checks no session sits in the offsite
     assert all(s.start.date().isoformat() != "2026-12-15" for s in third.sessions)
+    assert hits == ["/busy.ics"]  # read once for the three weeks

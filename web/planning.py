@@ -18,6 +18,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from scheduler.busy_import import with_calendars
+from scheduler.calendar_fetch import is_url
 from scheduler.calendars import BusyOptions, CalendarError, busy_from_ics
 from scheduler.domain import BusyInterval, Request, Schedule
 from scheduler.errors import BadRequest
@@ -27,10 +28,9 @@ from scheduler.solve import plan_week
 from scheduler.why import why_items
 
 __all__ = ["prepare_request", "plan_request", "replan_after", "why_by_session",
-           "busy_from_upload", "Mark", "URL_SCHEMES"]
+           "busy_from_upload", "Mark"]
 
 Mark = Literal["missed", "done"]
-URL_SCHEMES = ("http://", "https://", "webcal://")
 # A solve keeps a core busy; running more at once than there are cores only makes each
 # slower and starves the rest of the process (the feed, the worker's health check).
 SOLVER_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
@@ -55,7 +55,7 @@ def prepare_request(request: Request, plan_id: str, *, private_calendars: bool =
     """The request with its calendar URLs read into `busy` (on public addresses only,
     unless `private_calendars`) and every session given an id."""
     for i, source in enumerate(request.busy_calendars):
-        if not source.lower().startswith(URL_SCHEMES):
+        if not is_url(source):
             raise BadRequest(
                 f"Field 'busy_calendars[{i}]': the web app reads busy calendars from "
                 f"http(s) or webcal URLs only (got {source!r}); upload a file on the page."

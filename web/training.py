@@ -17,12 +17,13 @@ from sqlalchemy import Engine
 
 from scheduler.block import BlockPlan, day_kind, plan_block
 from scheduler.busy_import import with_calendars
+from scheduler.calendar_fetch import is_url
 from scheduler.domain import Context, Request, Schedule
 from scheduler.errors import BadRequest
 from scheduler.training_log import LogEntry, apply_log, entry_for
 from scheduler.week import Week
 from web.actions import SessionNotFound
-from web.planning import SOLVER_SLOTS, URL_SCHEMES, plan_request, prepare_request
+from web.planning import SOLVER_SLOTS, plan_request, prepare_request
 from web.schemas import LogIn
 from web.store import (
     StoredPlan,
@@ -79,7 +80,7 @@ def calendar_urls(request: Request) -> list[str]:
     """The calendar URLs the request's busy time was read from (each busy interval
     remembers its calendar), to read again for another week."""
     return sorted({b.calendar for b in request.busy
-                   if b.calendar and b.calendar.lower().startswith(URL_SCHEMES)})
+                   if b.calendar and is_url(b.calendar)})
 
 
 def following_week(request: Request, plan_id: str, previous: Schedule) -> Request:
@@ -142,9 +143,11 @@ def block_for_plan(engine: Engine, plan_id: str, weeks: int, *,
     request = base_request(engine, stored)
     log = runner_log(engine, stored.runner_id)
     urls = calendar_urls(request)
+    fetched: dict[str, bytes] = {}  # each calendar read once, every week from that reading
 
     def with_busy(week: Request) -> Request:
-        return with_calendars(week, urls, public_only=not private_calendars)[0]
+        return with_calendars(week, urls, public_only=not private_calendars,
+                              fetched=fetched)[0]
 
     with SOLVER_SLOTS:
         block = plan_block(request, weeks, log=log, prepare=with_busy if urls else None)

@@ -38,9 +38,11 @@ def run(args: argparse.Namespace) -> int:
     request = load_request(args.request)
     log = load_log(args.log) if args.log else None
     warnings: list[str] = []
+    fetched: dict[str, bytes] = {}  # each calendar read once, every week from that reading
 
     def with_busy(week: Request) -> Request:
-        folded, said = with_calendars(week, args.busy, base_dir=args.request.parent)
+        folded, said = with_calendars(week, args.busy, base_dir=args.request.parent,
+                                      fetched=fetched)
         warnings.extend(w for w in said if w not in warnings)
         return folded
 
