@@ -38,6 +38,13 @@ MAX_WIDENING = 120  # minutes: more than two hours is a different week, not a fi
 STEP = 5
 RULE_FIELDS = ("buffer_minutes", "rest_days", "runs_per_day", "plyo_gap_hours",
                "plyo_after_easy_max_gap_minutes")
+# The change strings of the module docstring, read here and by `headline.short_fix`.
+RULE_OFF = re.compile(r"rules\.off \+= (\w+)")
+DROP = re.compile(r"drop (\S+)")
+WIDEN = re.compile(r"availability\.(\w{3})\[(\d+)\] = (\d\d:\d\d)-(\d\d:\d\d)")
+ADD_WINDOW = re.compile(r"availability\.(\w{3}) \+= (\d\d:\d\d)-(\d\d:\d\d)")
+RULE_NUMBER = re.compile(rf"rules\.({'|'.join(RULE_FIELDS)}) = (\d+)")
+CONTACTS_CAP = re.compile(r"plyo\.contacts <= (\d+)")
 
 
 @dataclass(frozen=True)
@@ -59,9 +66,9 @@ def _hhmm(minute: int) -> str:
 def apply_change(request: Request, change: str) -> Request:
     """The request with one fix applied. Raises ValueError for a change it cannot read."""
     data = request.model_dump(mode="json")
-    if m := re.fullmatch(r"rules\.off \+= (\w+)", change):
+    if m := RULE_OFF.fullmatch(change):
         data["rules"]["off"] = sorted({*data["rules"]["off"], m.group(1)})
-    elif m := re.fullmatch(r"drop (\S+)", change):
+    elif m := DROP.fullmatch(change):
         # Spell out every id first, so dropping one does not renumber the others.
         for wanted, spec in zip(data["sessions"], session_specs(request), strict=True):
             wanted["id"] = spec.id
@@ -69,14 +76,14 @@ def apply_change(request: Request, change: str) -> Request:
         if len(kept) == len(data["sessions"]):
             raise ValueError(f"no session {m.group(1)!r} to drop")
         data["sessions"] = kept
-    elif m := re.fullmatch(r"availability\.(\w{3})\[(\d+)\] = (\d\d:\d\d)-(\d\d:\d\d)", change):
+    elif m := WIDEN.fullmatch(change):
         day, index = m.group(1), int(m.group(2))
         data["availability"][day][index] = [m.group(3), m.group(4)]
-    elif m := re.fullmatch(r"availability\.(\w{3}) \+= (\d\d:\d\d)-(\d\d:\d\d)", change):
+    elif m := ADD_WINDOW.fullmatch(change):
         data["availability"].setdefault(m.group(1), []).append([m.group(2), m.group(3)])
-    elif m := re.fullmatch(rf"rules\.({'|'.join(RULE_FIELDS)}) = (\d+)", change):
+    elif m := RULE_NUMBER.fullmatch(change):
         data["rules"][m.group(1)] = int(m.group(2))
-    elif m := re.fullmatch(r"plyo\.contacts <= (\d+)", change):
+    elif m := CONTACTS_CAP.fullmatch(change):
         for wanted, spec in zip(data["sessions"], session_specs(request), strict=True):
             if spec.kind is Kind.plyo:
                 wanted["contacts"] = min(spec.contacts, int(m.group(1)))

@@ -13,11 +13,11 @@ fixes stay in the explanation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from scheduler.domain import WEEKDAYS, Request
 from scheduler.facts import DAY_NAMES, NOUNS, READING_ORDER, busy_cuts, joined
+from scheduler.fixes import ADD_WINDOW, CONTACTS_CAP, DROP, RULE_NUMBER, RULE_OFF, WIDEN
 from scheduler.sessions import session_specs
 from scheduler.week import Week
 
@@ -61,17 +61,17 @@ def _day(code: str) -> str:
 
 def short_fix(change: str, request: Request) -> str | None:
     """A fix's change string in a few words ("drop the plyo session"); None if unknown."""
-    if m := re.fullmatch(r"rules\.off \+= (\w+)", change):
+    if m := RULE_OFF.fullmatch(change):
         return f"turn off {m.group(1)}"
-    if m := re.fullmatch(r"drop (\S+)", change):
+    if m := DROP.fullmatch(change):
         kinds = {s.id: s.kind for s in session_specs(request)}
         kind = kinds.get(m.group(1))
         return f"drop the {NOUNS[kind][0]}" if kind else f"drop {m.group(1)}"
-    if m := re.fullmatch(r"availability\.(\w{3})\[\d+\] = (\S+)-(\S+)", change):
-        return f"widen {_day(m.group(1))}'s free time to {m.group(2)}–{m.group(3)}"
-    if m := re.fullmatch(r"availability\.(\w{3}) \+= (\S+)-(\S+)", change):
+    if m := WIDEN.fullmatch(change):
+        return f"widen {_day(m.group(1))}'s free time to {m.group(3)}–{m.group(4)}"
+    if m := ADD_WINDOW.fullmatch(change):
         return f"free {_day(m.group(1))} {m.group(2)}–{m.group(3)}"
-    if m := re.fullmatch(r"rules\.(\w+) = (\d+)", change):
+    if m := RULE_NUMBER.fullmatch(change):
         n = int(m.group(2))
         return {
             "buffer_minutes": f"keep {n} min free around busy events",
@@ -80,7 +80,7 @@ def short_fix(change: str, request: Request) -> str | None:
             "plyo_gap_hours": f"allow {n} h between plyo sessions",
             "plyo_after_easy_max_gap_minutes": f"allow {n} min from easy run to plyo",
         }.get(m.group(1))
-    if m := re.fullmatch(r"plyo\.contacts <= (\d+)", change):
+    if m := CONTACTS_CAP.fullmatch(change):
         return f"cap each plyo session at {m.group(1)} contacts"
     return None
 
