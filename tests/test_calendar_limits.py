@@ -11,43 +11,21 @@ written with a recent DTSTART on its grid, which needs no moving.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from scheduler.calendar_events import Window
 from scheduler.calendar_prefilter import near_the_week
-from scheduler.calendars import BusyReading, CalendarError, busy_from_ics
+from scheduler.calendars import BusyReading, CalendarError
+from tests.calendar_text import BERLIN, at, event, ics, intervals
+from tests.calendar_text import busy as read_calendar
 
-BERLIN = ZoneInfo("Europe/Berlin")
 # The window read for the week of Mon 30 Nov 2026: Sun 29 Nov to Mon 7 Dec.
 WINDOW_DAYS = [(11, 29), (11, 30), *((12, day) for day in range(1, 8))]
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def ics(*components: str) -> bytes:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//plyoplan tests//EN"]
-    for component in components:
-        lines += [line.strip() for line in component.strip().splitlines()]
-    return ("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n").encode()
-
-
-def event(uid: str, summary: str, *lines: str) -> str:
-    return "\n".join(["BEGIN:VEVENT", f"UID:{uid}", f"SUMMARY:{summary}", *lines,
-                      "END:VEVENT"])
-
-
 def busy(data: bytes, monday: str = "2026-11-30") -> BusyReading:
-    return busy_from_ics(data, label="rota.ics", week_start=date.fromisoformat(monday),
-                         tz=BERLIN)
-
-
-def intervals(reading: BusyReading) -> list[tuple[datetime, datetime, str]]:
-    assert reading.warnings == []
-    return [(e.start, e.end, e.summary) for e in reading.events]
+    return read_calendar(data, monday, label="rota.ics")
 
 
 def since_1990(rule: str, *extra: str, summary: str = "Handover",

@@ -25,53 +25,23 @@ from scheduler.calendars import (
     BusyOptions,
     BusyReading,
     CalendarError,
-    busy_from_ics,
     format_busy,
     load_calendar_bytes,
     merge_busy,
     read_busy,
 )
+from tests.calendar_text import BERLIN, at, busy, event, ics, intervals
 
 CALENDARS = Path(__file__).resolve().parents[2] / "shared" / "calendars"
-BERLIN = ZoneInfo("Europe/Berlin")
 DEFAULT = BusyOptions()
 ALL_DAY = BusyOptions(all_day_blocks=True)
 NO_TENTATIVE = BusyOptions(tentative_blocks=False)
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def read(name: str, monday: str, zone: str,
          options: BusyOptions = DEFAULT) -> BusyReading:
     return read_busy(str(CALENDARS / name), week_start=date.fromisoformat(monday),
                      tz=ZoneInfo(zone), options=options)
-
-
-def intervals(reading: BusyReading) -> list[tuple[datetime, datetime, str]]:
-    assert reading.warnings == []
-    return [(e.start, e.end, e.summary) for e in reading.events]
-
-
-def ics(*components: str, header: str = "") -> bytes:
-    """A calendar around hand-written components (one property per line)."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//plyoplan tests//EN"]
-    lines += header.split()
-    for component in components:
-        lines += [line.strip() for line in component.strip().splitlines()]
-    return ("\r\n".join([*lines, "END:VCALENDAR"]) + "\r\n").encode()
-
-
-def event(uid: str, summary: str, *lines: str) -> str:
-    return "\n".join(["BEGIN:VEVENT", f"UID:{uid}", f"SUMMARY:{summary}", *lines,
-                      "END:VEVENT"])
-
-
-def busy(data: bytes, monday: str = "2026-11-30", tz: ZoneInfo = BERLIN,
-         options: BusyOptions = DEFAULT, label: str = "test.ics") -> BusyReading:
-    return busy_from_ics(data, label=label, week_start=date.fromisoformat(monday), tz=tz,
-                         options=options)
 
 
 # --- real exports, one pinned week (or more) per file --------------------------------
