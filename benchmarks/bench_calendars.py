@@ -4,7 +4,7 @@ and hostile ones.
 Each scenario runs --repeat times (default 7) and is reported as the median wall time
 with time.perf_counter, next to its target:
 
-* the largest calendar in shared/calendars, read from disk, parsed, expanded and merged
+* the largest calendar in tests/data/calendars, read from disk, parsed, expanded and merged
   for a week in which it has events (target: median <= 200 ms);
 * a generated calendar of 5,000 events over three years, like a busy office worker's:
   90% one-off meetings, 10% weekly series (a third unbounded, the rest ending after a
@@ -37,8 +37,8 @@ from zoneinfo import ZoneInfo
 from scheduler.calendar_fetch import MAX_CALENDAR_BYTES
 from scheduler.calendars import BusyOptions, BusyReading, CalendarError, busy_from_ics, read_busy
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "calendars"
-# A week in which each shared file has events, so the expansion really runs.
+REAL_CALENDARS = Path(__file__).resolve().parents[1] / "tests" / "data" / "calendars"
+# A week in which each real calendar file has events, so the expansion really runs.
 BUSY_WEEKS = {
     "outlook12_germany_holidays.ics": (date(2019, 4, 15), "Europe/Berlin"),
     "google_us_holidays.ics": (date(2023, 11, 6), "America/New_York"),
@@ -134,13 +134,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7, help="runs per scenario (>= 5)")
     repeat = max(5, parser.parse_args().repeat)
 
-    largest = max(SHARED.glob("*.ics"), key=lambda p: p.stat().st_size)
+    largest = max(REAL_CALENDARS.glob("*.ics"), key=lambda p: p.stat().st_size)
     monday, zone = BUSY_WEEKS.get(largest.name, (WEEK, "Europe/Berlin"))
     all_day = BusyOptions(all_day_blocks=True)  # so holiday files yield intervals too
     generated = generated_calendar()
 
     scenarios: list[tuple[str, str, Callable[[], BusyReading], float]] = [
-        (f"largest shared: {largest.name}", f"{largest.stat().st_size / 1024:.0f} KB",
+        (f"largest real calendar: {largest.name}", f"{largest.stat().st_size / 1024:.0f} KB",
          lambda: read_busy(str(largest), week_start=monday, tz=ZoneInfo(zone),
                            options=all_day),
          0.200),

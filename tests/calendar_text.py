@@ -4,11 +4,14 @@ property per line, read for the week of Mon 30 Nov 2026 in Berlin unless told ot
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from scheduler.calendars import BusyOptions, BusyReading, busy_from_ics
 
 BERLIN = ZoneInfo("Europe/Berlin")
+# Real exports of calendar programs (tests/data/calendars/NOTICE says where each is from).
+REAL_CALENDARS = Path(__file__).parent / "data" / "calendars"
 
 
 def at(text: str) -> datetime:

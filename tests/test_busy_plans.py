@@ -1,4 +1,4 @@
-"""Plans around real calendars: for every file in shared/calendars, a week planned around
+"""Plans around real calendars: for every file in tests/data/calendars, a week planned around
 its busy time passes every check and no session touches a busy event."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from scheduler.busy_import import with_calendars
 from scheduler.cli import main
 from scheduler.domain import Request, Schedule
 from scheduler.solve import plan_week
+from tests.calendar_text import REAL_CALENDARS
 from tests.oracle import assert_planned_all, assert_valid
 
-CALENDARS = Path(__file__).resolve().parents[2] / "shared" / "calendars"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 # (file, Monday of a week the file has events in, the runner's zone)
@@ -48,13 +48,13 @@ def week_request(monday: date, zone: str, calendar: str) -> Request:
     })
 
 
-def test_every_shared_calendar_has_a_planned_week():
-    assert {name for name, _, _ in WEEKS} == {p.name for p in CALENDARS.glob("*.ics")}
+def test_every_real_calendar_has_a_planned_week():
+    assert {name for name, _, _ in WEEKS} == {p.name for p in REAL_CALENDARS.glob("*.ics")}
 
 
 @pytest.mark.parametrize(("name", "monday", "zone"), WEEKS, ids=[w[0] for w in WEEKS])
 def test_week_planned_around_a_real_calendar_passes_every_check(name, monday, zone):
-    request, _ = with_calendars(week_request(monday, zone, name), base_dir=CALENDARS)
+    request, _ = with_calendars(week_request(monday, zone, name), base_dir=REAL_CALENDARS)
     schedule = plan_week(request)
     assert_planned_all(schedule, request)
     assert_valid(schedule)
@@ -67,7 +67,7 @@ def test_week_planned_around_a_real_calendar_passes_every_check(name, monday, zo
 def test_machbar_week_really_avoids_the_thursday_school_class():
     request, _ = with_calendars(
         week_request(date(2019, 3, 25), "Europe/Berlin", "google_machbar_dst.ics"),
-        base_dir=CALENDARS)
+        base_dir=REAL_CALENDARS)
     assert any("Montessori" in b.summary for b in request.busy)
     schedule = plan_week(request)
     thursday = date(2019, 3, 28)

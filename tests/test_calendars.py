@@ -30,9 +30,8 @@ from scheduler.calendars import (
     merge_busy,
     read_busy,
 )
-from tests.calendar_text import BERLIN, at, busy, event, ics, intervals
+from tests.calendar_text import BERLIN, REAL_CALENDARS, at, busy, event, ics, intervals
 
-CALENDARS = Path(__file__).resolve().parents[2] / "shared" / "calendars"
 DEFAULT = BusyOptions()
 ALL_DAY = BusyOptions(all_day_blocks=True)
 NO_TENTATIVE = BusyOptions(tentative_blocks=False)
@@ -40,7 +39,7 @@ NO_TENTATIVE = BusyOptions(tentative_blocks=False)
 
 def read(name: str, monday: str, zone: str,
          options: BusyOptions = DEFAULT) -> BusyReading:
-    return read_busy(str(CALENDARS / name), week_start=date.fromisoformat(monday),
+    return read_busy(str(REAL_CALENDARS / name), week_start=date.fromisoformat(monday),
                      tz=ZoneInfo(zone), options=options)
 
 
@@ -102,7 +101,7 @@ def test_google_file_exdates_multi_day_events_and_clipping():
 
 
 def test_google_public_holidays_are_transparent_and_never_block():
-    raw = (CALENDARS / "google_us_holidays.ics").read_text()
+    raw = (REAL_CALENDARS / "google_us_holidays.ics").read_text()
     assert "DTSTART;VALUE=DATE:20231110" in raw  # Veterans Day (substitute) is this week
     for options in (DEFAULT, ALL_DAY):
         assert intervals(read("google_us_holidays.ics", "2023-11-06", "America/New_York",
@@ -121,7 +120,7 @@ def test_outlook_opaque_busy_holidays_block_only_with_all_day_blocks():
 
 
 def test_exchange_free_transparent_all_day_series_never_blocks():
-    raw = (CALENDARS / "exchange_issue28.ics").read_text()
+    raw = (REAL_CALENDARS / "exchange_issue28.ics").read_text()
     assert "DTSTART;VALUE=DATE:20200417" in raw  # a moved bin day falls in this week
     for options in (DEFAULT, ALL_DAY):
         assert intervals(read("exchange_issue28.ics", "2020-04-13", "Europe/London",
@@ -131,7 +130,7 @@ def test_exchange_free_transparent_all_day_series_never_blocks():
 def test_exchange_windows_zone_name_reads_british_summer_time():
     # A timed event in the file's "GMT Standard Time" (UK time; BST from the last Sunday
     # of March, as its VTIMEZONE also says): 09:30 on Thu 16 Apr 2020 is 08:30 UTC.
-    raw = (CALENDARS / "exchange_issue28.ics").read_bytes()
+    raw = (REAL_CALENDARS / "exchange_issue28.ics").read_bytes()
     meeting = event("gmt-1", "Depot meeting",
                     "DTSTART;TZID=GMT Standard Time:20200416T093000",
                     "DTEND;TZID=GMT Standard Time:20200416T103000")
@@ -236,7 +235,7 @@ def test_o365_customized_time_zone_uses_its_own_rule():
     # The file's "Customized Time Zone" leaves summer time on the 4th Sunday of October.
     # In 2023 that is the 22nd, a week before Europe's real change (the 29th), so on
     # Tue 24 Oct 10:00 is +01:00 there, where any IANA European zone would say +02:00.
-    raw = (CALENDARS / "o365_custom_timezone.ics").read_bytes()
+    raw = (REAL_CALENDARS / "o365_custom_timezone.ics").read_bytes()
     assert b"BYDAY=4SU;BYMONTH=10" in raw
     meetings = "\r\n".join([
         event("custom-1", "After its change",
@@ -288,12 +287,19 @@ def test_davx5_folded_utc_exdates_and_duration():
     ]
 
 
-def test_every_shared_calendar_has_a_pinned_week():
-    # A calendar added to shared/calendars fails here until a test above reads it.
+def test_every_real_calendar_has_a_pinned_week():
+    # A calendar added to tests/data/calendars fails here until a test above reads it.
     source = Path(__file__).read_text(encoding="utf-8")
-    names = sorted(p.name for p in CALENDARS.glob("*.ics"))
+    names = sorted(p.name for p in REAL_CALENDARS.glob("*.ics"))
     assert len(names) >= 12
     assert [name for name in names if f'read("{name}"' not in source] == []
+
+
+def test_every_real_calendar_says_where_it_came_from():
+    notice = (REAL_CALENDARS / "NOTICE.md").read_text(encoding="utf-8")
+    listed = {line.split("|")[1].strip() for line in notice.splitlines()
+              if line.startswith("| ") and line.split("|")[1].strip().endswith(".ics")}
+    assert listed == {p.name for p in REAL_CALENDARS.glob("*.ics")}
 
 
 # --- hand-written calendars -------------------------------------------------------------
@@ -647,7 +653,7 @@ def http_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
                  "all_proxy"):
         monkeypatch.delenv(name, raising=False)
-    _CalendarHandler.calendar = (CALENDARS / "thunderbird_cancel_status.ics").read_bytes()
+    _CalendarHandler.calendar = (REAL_CALENDARS / "thunderbird_cancel_status.ics").read_bytes()
     yield from _serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CalendarHandler))
 
 
@@ -705,7 +711,7 @@ def https_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     for name in ("HTTPS_PROXY", "ALL_PROXY", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
-    _CalendarHandler.calendar = (CALENDARS / "thunderbird_cancel_status.ics").read_bytes()
+    _CalendarHandler.calendar = (REAL_CALENDARS / "thunderbird_cancel_status.ics").read_bytes()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CalendarHandler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
