@@ -83,7 +83,9 @@ def _read_file(source: str, base_dir: Path | None) -> bytes:
             # (or be a FIFO) between a size check and the read.
             data = handle.read(MAX_CALENDAR_BYTES + 1)
     except FileNotFoundError:
-        raise CalendarError(f"Calendar '{source}' was not found.") from None
+        looked = path.absolute()  # a relative name alone does not say which folder was meant
+        where = "" if str(looked) == source else f" (looked for {looked})"
+        raise CalendarError(f"Calendar '{source}' was not found{where}.") from None
     except IsADirectoryError:
         raise CalendarError(f"Calendar '{source}' is a folder, not a file.") from None
     except OSError as err:

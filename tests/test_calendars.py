@@ -522,7 +522,8 @@ def test_missing_file_names_the_file():
     with pytest.raises(CalendarError) as caught:
         read_busy("work.ics", week_start=date(2026, 11, 30), tz=BERLIN,
                   base_dir=Path("/nonexistent-plyoplan"))
-    assert str(caught.value) == "Calendar 'work.ics' was not found."
+    assert str(caught.value) == (
+        "Calendar 'work.ics' was not found (looked for /nonexistent-plyoplan/work.ics).")
 
 
 def test_relative_path_is_read_from_base_dir(tmp_path: Path):
