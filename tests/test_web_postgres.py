@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import date, timedelta
 from typing import Any
 
@@ -41,11 +42,17 @@ SQUAD_WEEK = squad_week(WRITERS)
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
     """The URL of the server's `postgres` database."""
-    try:
-        with postgres_server() as url:
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_server())
+        except PostgresMissing as missing:
+            reason = str(missing)
+        else:
             yield url
-    except PostgresMissing as missing:
-        pytest.fail(str(missing), pytrace=False)
+            return
+    # Failing outside the except block, so the reason is not printed a second time as
+    # "during handling of the above exception".
+    pytest.fail(reason, pytrace=False)
 
 
 @pytest.fixture(scope="module")
