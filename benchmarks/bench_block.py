@@ -9,7 +9,7 @@ Rows (milliseconds, medians of --repeat runs, wall clock and process CPU):
 The machine may be shared: CPU time is shown next to wall time because it is what the
 planner itself spent.
 
-Run: /work/venv/bin/python benchmarks/bench_block.py [--repeat 7] [--runners 20] [--seed 1]
+Run: .venv/bin/python benchmarks/bench_block.py [--repeat 7] [--runners 20] [--seed 1]
 """
 
 from __future__ import annotations

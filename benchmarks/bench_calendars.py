@@ -18,7 +18,7 @@ with time.perf_counter, next to its target:
   lazy pattern made that quadratic). Target: median <= 1 s; 'found' says "error" when
   the reading is a CalendarError, as the second one is.
 
-    python benchmarks/bench_calendars.py [--repeat 7]
+    .venv/bin/python benchmarks/bench_calendars.py [--repeat 7]
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Prints one table of medians (milliseconds):
   only after an infeasible solve or on request, so the command costs what the solve costs
   (the ratio column), as before explanations existed.
 
-Run: /work/venv/bin/python benchmarks/bench_explain.py [--repeats N] [--weeks N]
+Run: .venv/bin/python benchmarks/bench_explain.py [--repeats N] [--weeks N]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ plan, then drives bounded load at its feed URL: the full 200 response, and the 3
 install wrk), else from a plain asyncio keep-alive client. Each scenario runs --rounds times;
 the table shows medians, and the ratio to the target. The server is stopped at the end.
 
-    python benchmarks/bench_feed.py [--seconds 5] [--rounds 3] [--connections 50]
+    .venv/bin/python benchmarks/bench_feed.py [--seconds 5] [--rounds 3] [--connections 50]
                                     [--workers 2] [--client auto|wrk|asyncio]
 """
 

@@ -7,7 +7,7 @@ Three situations per example, each re-planned from the week `plan` found:
 Each row also shows planning the week from scratch, and the ratios to it and to the
 15 ms target. CPU time is shown beside wall time because the machine may be shared.
 
-Run: python benchmarks/bench_replan.py [--repeat N]
+Run: .venv/bin/python benchmarks/bench_replan.py [--repeat N]
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ the same weeks):
 - re-plan after a missed session, explanation of an impossible week and an 8-week
   block, each against one week's plan, where those features are installed.
 
-Run:  /work/venv/bin/python benchmarks/run.py          (about a minute on 2 cores)
-      /work/venv/bin/python benchmarks/run.py --weeks 100 --squad 200   (a quick look)
+Run:  .venv/bin/python benchmarks/run.py          (about a minute on 2 cores)
+      .venv/bin/python benchmarks/run.py --weeks 100 --squad 200   (a quick look)
 Prints a Markdown table (medians; ratios against the row's plyoplan figure).
 """
 
