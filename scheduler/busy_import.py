@@ -28,10 +28,15 @@ def with_calendars(
     request: Request, sources: Sequence[str] = (), base_dir: Path | None = None,
     *, public_only: bool = False, fetched: MutableMapping[str, bytes] | None = None,
 ) -> tuple[Request, list[str]]:
-    """The request with its `busy_calendars` and `sources` read into `busy`, and warnings
-    (`public_only`: calendar URLs must be on public internet addresses; `fetched`: bytes
-    already read, by source, shared across the weeks of a block)."""
-    wanted = [*request.busy_calendars, *sources]
+    """The request with its `busy_calendars` and `sources` read into `busy`, and warnings.
+
+    A relative path in `busy_calendars` is read from `base_dir` (the request file's
+    folder), one in `sources` (typed on the command line) from the current directory, as
+    anyone at a shell expects. `public_only`: calendar URLs must be on public internet
+    addresses; `fetched`: bytes already read, by source, shared across a block's weeks.
+    """
+    wanted = [(source, base_dir) for source in request.busy_calendars]
+    wanted += [(source, None) for source in sources]
     if not wanted:
         return request, []
     from scheduler.calendars import BusyOptions, CalendarError, read_busy
@@ -42,14 +47,14 @@ def with_calendars(
     )
     busy = list(request.busy)
     warnings: list[str] = []
-    for source in wanted:
+    for source, folder in wanted:
         try:
             reading = read_busy(source, week_start=request.week_start, tz=request.tz,
-                                options=options, base_dir=base_dir, public_only=public_only,
+                                options=options, base_dir=folder, public_only=public_only,
                                 fetched=fetched)
         except CalendarError as err:
             raise BadRequest(str(err)) from None
-        name = calendar_name(source, base_dir)
+        name = calendar_name(source, folder)
         busy = [b for b in busy if b.calendar != name]
         busy.extend(
             BusyInterval(start=e.start, end=e.end, summary=e.summary[:200], calendar=name)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scheduler.calendar_events import BusyReading, Window, local
 from scheduler.errors import BadRequest
 
 __all__ = ["add_parser", "run"]
@@ -56,5 +57,14 @@ def run(args: argparse.Namespace) -> int:
                             base_dir=Path.cwd())
     except CalendarError as err:
         raise BadRequest(str(err)) from None
-    print(format_busy(reading, args.tz))  # the warnings are listed under the intervals
+    # A week is read with a day either side (buffers and rules reach across its edges);
+    # what the runner asked to see is the week itself.
+    print(format_busy(_within_week(reading, args.week, args.tz), args.tz))
     return 0
+
+
+def _within_week(reading: BusyReading, monday: date, tz: ZoneInfo) -> BusyReading:
+    """The reading's intervals cut to Monday 00:00 … the next Monday 00:00 local time."""
+    week = Window(local(monday, tz), local(monday + timedelta(days=7), tz), tz)
+    clipped = (week.clip(e.start, e.end, e.summary) for e in reading.events)
+    return BusyReading([e for e in clipped if e is not None], reading.warnings)
