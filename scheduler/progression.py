@@ -235,8 +235,17 @@ def adjust_doses(doses: list[Dose], adjustment: Adjustment, pain_cut: float
         top = max((d.intensity for d in kept), key=_rank)
         counts = " and ".join(sorted({str(d.contacts) for d in kept}, key=int))
         before = " and ".join(sorted({str(d.contacts) for d in rest}, key=int))
-        sentences.append(f"{which} {'drops' if one else 'drop'} to {top} intensity with "
-                         f"{pct}% fewer contacts ({counts} instead of {before}).")
+        planned = max((d.intensity for d in rest), key=_rank)
+        done = adjustment.intensity or planned  # what the runner last did, as far as known
+        stays = f"{'stays' if one else 'stay'} at {top} intensity"
+        if _rank(top) < min(_rank(done), _rank(planned)):
+            change = f"{'drops' if one else 'drop'} to {top} intensity with"
+        elif _rank(top) < _rank(planned):  # low already, and kept there
+            change = f"{stays} instead of stepping up to {planned}, with"
+        else:  # low already, and low was the plan: only the contacts fall
+            change = f"{stays}, with"
+        sentences.append(f"{which} {change} {pct}% fewer contacts "
+                         f"({counts} instead of {before}).")
     return out, sentences
 
 

@@ -10,6 +10,7 @@ from scheduler.block import BlockPlan, block_to_ics, plan_block
 from scheduler.busy_import import with_calendars
 from scheduler.domain import Kind, Request
 from scheduler.io import load_request, write_text
+from scheduler.render import say_written
 from scheduler.training_log import load_log
 
 __all__ = ["add_parser", "run", "block_table"]
@@ -49,11 +50,15 @@ def run(args: argparse.Namespace) -> int:
     block = plan_block(request, args.weeks, log=log, prepare=with_busy)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    written: list[tuple[Path, str]] = []
     if args.json:
         write_text(args.json, block.model_dump_json(indent=2) + "\n")
+        written.append((args.json, f"{len(block.weeks)}-week block"))
     if args.ics:
         write_text(args.ics, block_to_ics(block))
+        written.append((args.ics, "calendar"))
     print(block_table(block))
+    say_written(written)
     return 0
 
 
@@ -77,7 +82,9 @@ def block_table(block: BlockPlan) -> str:
         strides = str(target.strides) if target.strides else "-"
         lines.append(f"{target.week:<5} {schedule.week_start:%a %d %b}  {target.sessions:>4} "
                      f"{target.contacts:>8}  {kind:<10} {strides:<8} {when or '-'}")
-    lines += ["", "* lighter week: technique only", ""]
+    if any(target.deload for target in block.progression):  # explain the * only if shown
+        lines += ["", "* lighter week: technique only"]
+    lines.append("")
     for target in block.progression:
         for note in target.notes:
             lines.append(f"Week {target.week}: {note}")
