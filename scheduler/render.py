@@ -1,13 +1,16 @@
-"""The week as a plain-text table for the terminal."""
+"""The week as a plain-text table for the terminal, and which files a command wrote."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from scheduler.domain import Schedule
 from scheduler.ics import TITLES
 
-__all__ = ["week_table"]
+__all__ = ["week_table", "written_sentence", "say_written"]
 
 
 def week_table(schedule: Schedule) -> str:
@@ -41,3 +44,19 @@ def week_table(schedule: Schedule) -> str:
     if schedule.dropped:
         lines.append("Dropped: " + ", ".join(schedule.dropped))
     return "\n".join(lines)
+
+
+def written_sentence(written: Sequence[tuple[Path, str]]) -> str:
+    """'Wrote week.json (schedule) and week.ics (calendar).': each file as the runner named
+    it, with what it holds."""
+    parts = [f"{path} ({what})" for path, what in written]
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"Wrote {listed}."
+
+
+def say_written(written: Sequence[tuple[Path, str]]) -> None:
+    """Tell the runner on stderr which files were written, so stdout stays the plan alone
+    (it can be piped or compared) and the sentence still shows after it in a terminal."""
+    if written:
+        sys.stdout.flush()
+        print(written_sentence(written), file=sys.stderr)

@@ -21,7 +21,7 @@ from scheduler.explain import explain_infeasible
 from scheduler.headline import headline
 from scheduler.ics import schedule_to_ics
 from scheduler.io import load_request, write_text
-from scheduler.render import week_table
+from scheduler.render import say_written, week_table
 from scheduler.solve import plan_week
 from scheduler.training_log import apply_log, load_log
 from scheduler.why import why_items
@@ -113,13 +113,16 @@ def run(args: argparse.Namespace) -> int:
                         "a second look found no smaller set of rules to blame."}]
     if schedule.status in ("optimal", "feasible") and args.why:
         schedule.explanation += why_items(request, schedule)
+    written: list[tuple[Path, str]] = []
     if args.json:
         write_text(args.json, schedule.model_dump_json(indent=2) + "\n")
+        written.append((args.json, "schedule"))
     if schedule.status == "infeasible":
         said = headline(request, schedule.explanation,
                         week=f"week of {request.week_start:%a %d %b %Y}")
         print(_wrap(said, "", "") + "\n")
         print(explanation_text(schedule.explanation))
+        say_written(written)  # the JSON holds the explanation too
         raise RulesConflict("The coaching rules cannot all be met in this week's free time; "
                             "the conflict and what would fix it are printed above.")
     if schedule.status == "unknown":
@@ -127,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
                             "or a longer PLYOPLAN_SOLVER_TIME_LIMIT_SECONDS.")
     if args.ics:
         write_text(args.ics, schedule_to_ics(schedule))
+        written.append((args.ics, "calendar"))
     print(week_table(schedule))
     if adapted:
         print()
@@ -138,4 +142,5 @@ def run(args: argparse.Namespace) -> int:
     if args.why:
         print()
         print(why_text(schedule))
+    say_written(written)
     return 0

@@ -13,7 +13,7 @@ from scheduler.domain import BusyInterval, Request
 from scheduler.errors import BadRequest, RulesConflict
 from scheduler.ics import schedule_to_ics
 from scheduler.io import load_schedule, write_text
-from scheduler.render import week_table
+from scheduler.render import say_written, week_table
 from scheduler.replan import describe_changes, replan
 
 __all__ = ["add_parser", "run", "parse_at"]
@@ -79,11 +79,15 @@ def run(args: argparse.Namespace) -> int:
     if result.status not in ("optimal", "feasible"):
         texts = " ".join(item["text"] for item in result.explanation)
         raise RulesConflict(texts or "The rest of the week cannot be re-planned.")
+    written: list[tuple[Path, str]] = []
     if args.json:
         write_text(args.json, result.model_dump_json(indent=2) + "\n")
+        written.append((args.json, "schedule"))
     if args.ics:
         write_text(args.ics, schedule_to_ics(result))
+        written.append((args.ics, "calendar"))
     print(describe_changes(result))
     print()
     print(week_table(result))
+    say_written(written)
     return 0
