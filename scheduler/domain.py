@@ -13,7 +13,14 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "Kind", "KEY_KINDS", "RUN_KINDS", "Level", "Weekday", "WEEKDAYS", "Status",
@@ -128,6 +135,17 @@ class SessionRequest(_Strict):
     intensity: Literal["low", "moderate", "high"] | None = Field(
         None, description="Plyo drill intensity class (low, moderate, high); default by level."
     )
+
+    @field_validator("contacts")
+    @classmethod
+    def _contacts_only_on_plyo(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # A run's contacts would be silently ignored (or counted against the weekly cap
+        # by a reader who trusts them); 0 is allowed, as a schedule writes it for runs.
+        kind = info.data.get("kind")  # absent when the kind itself was invalid
+        if value and kind is not None and kind is not Kind.plyo:
+            raise ValueError(f"a{'n' if kind is Kind.easy else ''} {kind} run has no ground "
+                             f"contacts; give contacts on plyo sessions only")
+        return value
 
 
 class Context(_Strict):

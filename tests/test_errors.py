@@ -133,6 +133,10 @@ FIELD_CASES = [
     (changed(sessions=[{"kind": "easy", "minutes": "forty"}]),
      "Field 'sessions[0].minutes' must be a whole number (got \"forty\")."),
     (changed(sessions=[]), "Field 'sessions' needs at least 1 item."),
+    (changed(sessions=[{"kind": "plyo", "minutes": 20},
+                       {"kind": "long", "minutes": 90, "contacts": 80}]),
+     "Field 'sessions[1].contacts': a long run has no ground contacts; give contacts on "
+     "plyo sessions only (got 80)."),
     (changed(sessions=[{"kind": "easy", "minutes": 30, "pace": "slow"}]),
      "Field 'sessions[0].pace' is not a known field; remove it or check its spelling."),
     (changed(availability={"monday": [["06:00", "07:00"]]}),
