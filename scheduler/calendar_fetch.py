@@ -1,41 +1,63 @@
 """Fetch the raw bytes of a busy calendar from a file or an http(s)/webcal URL.
 
-Both paths stop at `MAX_CALENDAR_BYTES`: a busy calendar is a few hundred kilobytes even
-after years of meetings, so anything far bigger is a mistake (a wrong URL, a media file)
-or hostile, and reading it whole would only cost memory. URLs are streamed so that a
-server that never stops sending cannot exhaust memory either.
+Size: both paths stop at `MAX_CALENDAR_BYTES`: a busy calendar is a few hundred kilobytes
+even after years of meetings, so anything far bigger is a mistake (a wrong URL, a media
+file) or hostile, and reading it whole would only cost memory. URLs are streamed so that
+a server that never stops sending cannot exhaust memory either.
 
-A server that fetches URLs its visitors type must not become their way into its own
-network: with `public_only` every request (the first and each redirect) is refused unless
-its host resolves to public internet addresses only — never loopback, private, link-local
-(cloud metadata) or reserved ones. The name is resolved again when httpx connects, so a
-host that changes its answer in between (DNS rebinding) is not covered; a deployment that
-needs that guarantee puts the app behind an egress proxy.
+Time: a server can keep every per-read timeout happy by sending one byte a second, so a
+fetch (connecting, redirects and every byte) has a total deadline,
+`FETCH_DEADLINE_SECONDS`, besides the `FETCH_TIMEOUT_SECONDS` any single wait may take.
+The URLs of one reading are fetched at the same time, so ten calendars take as long as
+the slowest of them, not ten times as long.
+
+Addresses: a server that fetches URLs its visitors type must not become their way into
+its own network. With `public_only` each connection (the first and each redirect) goes
+to an address that was checked: the host name is resolved once, every address it
+resolves to must be on the public internet (never loopback, private, link-local such as
+cloud metadata, or reserved), and the connection is made to one of those addresses,
+while TLS still asks for and verifies the certificate of the name. A name that answers
+differently a moment later (DNS rebinding) therefore cannot lead anywhere unchecked.
+Such fetches ignore HTTP(S)_PROXY settings, which would resolve the name again.
+
+webcal: webcal:// only says "subscribe to this"; plyoplan fetches it over HTTPS and never
+falls back to plain HTTP by itself, because a calendar URL often carries its secret in
+the path. A server that answers plain HTTP only gets a sentence saying so and naming
+the http:// URL to use instead, for a runner who trusts it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import socket
-from collections.abc import Callable
+import ssl
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-__all__ = ["MAX_CALENDAR_BYTES", "URL_SCHEMES", "CalendarError", "calendar_label", "is_url",
-           "load_calendar_bytes"]
+__all__ = ["FETCH_DEADLINE_SECONDS", "MAX_CALENDAR_BYTES", "URL_SCHEMES", "CalendarError",
+           "calendar_label", "is_public_address", "is_url", "load_calendar_bytes",
+           "load_calendars"]
 
 MAX_CALENDAR_BYTES = 10 * 1024 * 1024
-FETCH_TIMEOUT_SECONDS = 10.0
+FETCH_DEADLINE_SECONDS = 15.0  # the whole fetch of one calendar URL
+FETCH_TIMEOUT_SECONDS = 10.0  # one wait within it: connecting, or the next bytes
 URL_SCHEMES = ("http://", "https://", "webcal://")
+# What OpenSSL reports when the "TLS" answer is plain HTTP text.
+_PLAIN_HTTP_REASONS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE",
+                                 "HTTP_REQUEST"})
+_T = TypeVar("_T")
 
 
 class CalendarError(ValueError):
-    """Raised when a calendar cannot be used at all: missing file, unreachable URL, not a
-    calendar, over the size cap. Message: one sentence naming the file/URL and what went
-    wrong."""
+    """Raised when a calendar cannot be used at all: missing file, unreachable or too slow
+    URL, not a calendar, over the size cap. Message: one sentence naming the file/URL and
+    what went wrong."""
 
 
 def calendar_label(source: str) -> str:
@@ -61,11 +83,33 @@ def load_calendar_bytes(source: str, *, base_dir: Path | None = None,
     (with `public_only`, on a public internet address only).
 
     Raises CalendarError when the file is missing or unreadable, the URL cannot be
-    fetched or is refused, or the calendar is larger than `MAX_CALENDAR_BYTES`.
+    fetched in time or is refused, or the calendar is larger than `MAX_CALENDAR_BYTES`.
     """
-    if is_url(source):
-        return _fetch_url(source, public_only)
-    return _read_file(source, base_dir)
+    return load_calendars([source], base_dir=base_dir, public_only=public_only)[source]
+
+
+def load_calendars(sources: Sequence[str], *, base_dir: Path | None = None,
+                   public_only: bool = False) -> dict[str, bytes]:
+    """The bytes of each distinct calendar, as `load_calendar_bytes` reads one; the URLs
+    are fetched at the same time. Raises the CalendarError of the first source (in the
+    order given) that cannot be used."""
+    distinct = list(dict.fromkeys(sources))
+    urls = [source for source in distinct if is_url(source)]
+    fetched = _run(_fetch_all(urls, public_only)) if urls else {}
+    out: dict[str, bytes] = {}
+    for source in distinct:
+        data = fetched[source] if is_url(source) else _read_file(source, base_dir)
+        if isinstance(data, CalendarError):
+            raise data
+        out[source] = data
+    return out
+
+
+def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether an address is on the public internet (::ffff:127.0.0.1 is loopback too)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global
 
 
 def is_url(source: str) -> bool:
@@ -96,16 +140,43 @@ def _read_file(source: str, base_dir: Path | None) -> bytes:
     return data
 
 
-def _fetch_url(source: str, public_only: bool = False) -> bytes:
+def _run(work: Coroutine[Any, Any, _T]) -> _T:
+    # Callers are plain threads (the CLI, the web app's worker threads), so each reading
+    # runs its own event loop. loop.close(), unlike asyncio.run(), does not wait for a
+    # name lookup still running in the loop's executor after a deadline has passed.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(work)
+    finally:
+        loop.close()
+
+
+async def _fetch_all(urls: list[str], public_only: bool) -> dict[str, bytes | CalendarError]:
+    results = await asyncio.gather(*(_fetch_in_time(url, public_only) for url in urls))
+    return dict(zip(urls, results, strict=True))
+
+
+async def _fetch_in_time(source: str, public_only: bool) -> bytes | CalendarError:
     label = calendar_label(source)
-    hooks = {"request": [_refuse_non_public_hosts(label)]} if public_only else {}
+    deadline = FETCH_DEADLINE_SECONDS
+    try:
+        async with asyncio.timeout(deadline):
+            return await _fetch(source, label, public_only)
+    except TimeoutError:
+        return CalendarError(f"Calendar '{label}' could not be fetched: it did not arrive "
+                             f"within {_seconds(deadline)}.")
+    except CalendarError as err:
+        return err
+
+
+async def _fetch(source: str, label: str, public_only: bool) -> bytes:
     url = source
     if url.lower().startswith("webcal://"):
-        # webcal:// only says "subscribe to this"; the feed itself is served over HTTPS.
         url = "https://" + url[len("webcal://"):]
+    transport = _CheckedAddresses(label) if public_only else None
     try:
-        with httpx.Client(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True,
-                          event_hooks=hooks) as client, \
+        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True,
+                                     transport=transport) as client, \
                 client.stream("GET", url) as response:
             if response.status_code >= 400:
                 raise CalendarError(
@@ -115,7 +186,7 @@ def _fetch_url(source: str, public_only: bool = False) -> bytes:
                 raise _too_big(label)
             chunks: list[bytes] = []
             received = 0
-            for chunk in response.iter_bytes():
+            async for chunk in response.aiter_bytes():
                 received += len(chunk)
                 if received > MAX_CALENDAR_BYTES:
                     raise _too_big(label)
@@ -123,34 +194,81 @@ def _fetch_url(source: str, public_only: bool = False) -> bytes:
     except httpx.TimeoutException:
         raise CalendarError(
             f"Calendar '{label}' could not be fetched: no answer within "
-            f"{FETCH_TIMEOUT_SECONDS:.0f} seconds.") from None
+            f"{_seconds(FETCH_TIMEOUT_SECONDS)}.") from None
     except (httpx.HTTPError, httpx.InvalidURL) as err:
+        if _answered_in_plain_http(err):
+            plain = calendar_label("http://" + url.split("://", 1)[1])
+            raise CalendarError(
+                f"Calendar '{label}' could not be fetched over HTTPS: the server answers "
+                f"plain HTTP only; use {plain} instead if you trust it.") from None
         raise CalendarError(
             f"Calendar '{label}' could not be fetched: {_reason(err)}.") from None
     return b"".join(chunks)
 
 
-def _refuse_non_public_hosts(label: str) -> Callable[[httpx.Request], None]:
-    """An httpx request hook (it runs for every redirect too) that raises CalendarError
-    when the request's host resolves to any address outside the public internet."""
+class _CheckedAddresses(httpx.AsyncBaseTransport):
+    """Sends each request (the first and every redirect) to an address its host name was
+    resolved to and checked against, never to what the name resolves to a moment later.
 
-    def check(request: httpx.Request) -> None:
-        host = request.url.host
+    The request goes to the address with the name kept in the Host header and as the TLS
+    server name, so virtual hosting and certificate checks work as for the name. No
+    connection is kept open: one made for a name must not carry another name's request.
+    """
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._transport = httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_keepalive_connections=0))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.raw_host.decode("ascii")
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        failed: httpx.ConnectError | None = None
+        for address in await self._public_addresses(host, port):
+            to_address = httpx.Request(
+                request.method, request.url.copy_with(host=address), headers=request.headers,
+                stream=request.stream, extensions={**request.extensions, "sni_hostname": host})
+            try:
+                return await self._transport.handle_async_request(to_address)
+            except httpx.ConnectError as err:
+                failed = err  # the next address of the name, as a client would try
+        assert failed is not None
+        raise failed
+
+    async def _public_addresses(self, host: str, port: int) -> list[str]:
         try:
-            answers = socket.getaddrinfo(host, request.url.port or 443,
-                                         type=socket.SOCK_STREAM)
+            answers = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
-            return  # unknown host: the connection attempt reports it in its own words
-        for *_, address in answers:
-            ip = ipaddress.ip_address(address[0])
-            if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-                ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
-            if not ip.is_global:
+            raise CalendarError(f"Calendar '{self._label}' could not be fetched: the host "
+                                f"name '{host}' was not found.") from None
+        addresses = list(dict.fromkeys(str(address[0]) for *_, address in answers))
+        for address in addresses:
+            ip = ipaddress.ip_address(address)
+            if not is_public_address(ip):
+                shown = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
                 raise CalendarError(
-                    f"Calendar '{label}' is on a local or private network address ({ip}); "
-                    f"this server only reads calendars from the public internet.")
+                    f"Calendar '{self._label}' is on a local or private network address "
+                    f"({shown or ip}); this server only reads calendars from the public "
+                    "internet.")
+        return addresses
 
-    return check
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+def _answered_in_plain_http(err: Exception) -> bool:
+    """Whether a failed TLS handshake met a server that speaks plain HTTP there."""
+    cause: BaseException | None = err
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError) and cause.reason in _PLAIN_HTTP_REASONS:
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} second" + ("" if value == 1 else "s")
 
 
 def _too_big(label: str) -> CalendarError:
