@@ -29,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log", type=Path, metavar="LOG",
                    help="training log JSON (written by 'plyoplan log') to adapt to")
     p.add_argument("--busy", action="append", default=[], metavar="ICS",
-                   help="busy calendar (.ics file or http(s)/webcal URL); repeatable")
+                   help="busy calendar (.ics file, read from the current directory, or "
+                        "http(s)/webcal URL); repeatable")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the block JSON here")
     p.add_argument("--ics", type=Path, metavar="OUT", help="write an iCalendar file here")
     p.set_defaults(run=run)

@@ -36,7 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Plan the week of REQUEST and print it as a table.")
     p.add_argument("request", type=Path, help="request JSON file (see README)")
     p.add_argument("--busy", action="append", default=[], metavar="ICS",
-                   help="busy calendar (.ics file or http(s)/webcal URL); repeatable")
+                   help="busy calendar (.ics file, read from the current directory, or "
+                        "http(s)/webcal URL); repeatable")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the schedule JSON here")
     p.add_argument("--ics", type=Path, metavar="OUT", help="write an iCalendar file here")
     p.add_argument("--log", type=Path, metavar="LOG",
