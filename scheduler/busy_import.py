@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
-from scheduler.domain import BusyInterval, Request
+from scheduler.domain import MAX_BUSY_CALENDARS, MAX_BUSY_INTERVALS, BusyInterval, Request
 from scheduler.errors import BadRequest
 
 __all__ = ["with_calendars", "calendar_name"]
@@ -28,37 +28,53 @@ def with_calendars(
     request: Request, sources: Sequence[str] = (), base_dir: Path | None = None,
     *, public_only: bool = False, fetched: MutableMapping[str, bytes] | None = None,
 ) -> tuple[Request, list[str]]:
-    """The request with its `busy_calendars` and `sources` read into `busy`, and warnings.
+    """The request with its `busy_calendars` and `sources` read into `busy`, and warnings
+    (`public_only`: calendar URLs must be on public internet addresses; `fetched`: bytes
+    already read, by source, shared across the weeks of a block).
 
-    A relative path in `busy_calendars` is read from `base_dir` (the request file's
-    folder), one in `sources` (typed on the command line) from the current directory, as
-    anyone at a shell expects. `public_only`: calendar URLs must be on public internet
-    addresses; `fetched`: bytes already read, by source, shared across a block's weeks.
+    A calendar named twice is read once, and all URLs are fetched at the same time.
+    Raises BadRequest when more than `MAX_BUSY_CALENDARS` calendars are named, one cannot
+    be read, or the week ends up with more than `MAX_BUSY_INTERVALS` busy intervals.
     """
-    wanted = [(source, base_dir) for source in request.busy_calendars]
-    wanted += [(source, None) for source in sources]
-    if not wanted:
+    by_name: dict[str, str] = {}
+    for source in [*request.busy_calendars, *sources]:
+        by_name.setdefault(calendar_name(source, base_dir), source)
+    if not by_name:
         return request, []
-    from scheduler.calendars import BusyOptions, CalendarError, read_busy
+    if len(by_name) > MAX_BUSY_CALENDARS:
+        raise BadRequest(
+            f"Field 'busy_calendars' with --busy names {len(by_name)} different calendars; "
+            f"plyoplan reads at most {MAX_BUSY_CALENDARS} for one week.")
+    from scheduler.calendars import BusyOptions, CalendarError, load_calendars, read_busy
 
+    fetched = {} if fetched is None else fetched
+    try:
+        fetched.update(load_calendars([s for s in by_name.values() if s not in fetched],
+                                      base_dir=base_dir, public_only=public_only))
+    except CalendarError as err:
+        raise BadRequest(str(err)) from None
     options = BusyOptions(
         tentative_blocks=request.rules.tentative_blocks,
         all_day_blocks=request.rules.all_day_blocks,
     )
     busy = list(request.busy)
     warnings: list[str] = []
-    for source, folder in wanted:
+    for name, source in by_name.items():
         try:
             reading = read_busy(source, week_start=request.week_start, tz=request.tz,
-                                options=options, base_dir=folder, public_only=public_only,
+                                options=options, base_dir=base_dir, public_only=public_only,
                                 fetched=fetched)
         except CalendarError as err:
             raise BadRequest(str(err)) from None
-        name = calendar_name(source, folder)
         busy = [b for b in busy if b.calendar != name]
         busy.extend(
             BusyInterval(start=e.start, end=e.end, summary=e.summary[:200], calendar=name)
             for e in reading.events
         )
         warnings.extend(reading.warnings)
+    if len(busy) > MAX_BUSY_INTERVALS:
+        raise BadRequest(
+            f"Fields 'busy' and 'busy_calendars' add up to {len(busy):,} busy intervals in "
+            f"the week of {request.week_start}; plyoplan plans around at most "
+            f"{MAX_BUSY_INTERVALS:,}.")
     return request.model_copy(update={"busy": busy, "busy_calendars": []}), warnings

@@ -76,7 +76,12 @@ from scheduler.calendar_events import (
     local,
     merge_busy,
 )
-from scheduler.calendar_fetch import CalendarError, calendar_label, load_calendar_bytes
+from scheduler.calendar_fetch import (
+    CalendarError,
+    calendar_label,
+    load_calendar_bytes,
+    load_calendars,
+)
 from scheduler.calendar_prefilter import TIMING_PROPERTIES, near_the_week
 from scheduler.calendar_repeats import (
     BROKEN_DATA_ERRORS,
@@ -96,6 +101,7 @@ __all__ = [
     "busy_from_ics",
     "format_busy",
     "load_calendar_bytes",
+    "load_calendars",
     "merge_busy",
     "read_busy",
 ]

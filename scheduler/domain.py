@@ -26,7 +26,7 @@ __all__ = [
     "Kind", "KEY_KINDS", "RUN_KINDS", "Level", "Weekday", "WEEKDAYS", "Status",
     "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
     "Request", "Drill", "HARD_RULE_KEYS", "clock_minutes", "PlannedSession", "Schedule",
-    "LEVELS", "LevelDosing",
+    "LEVELS", "LevelDosing", "MAX_BUSY_CALENDARS", "MAX_BUSY_INTERVALS",
 ]
 
 
@@ -52,6 +52,10 @@ HARD_RULE_KEYS: tuple[str, ...] = (
     "weekly_contacts", "plyo_gap", "no_consecutive_key_days", "rest_days",
 )
 ContextKind = Literal["easy", "tempo", "hill", "long", "plyo", "race", "rest"]
+# What one week is planned around at most (DESIGN.md, "Web app safety"): each calendar
+# costs a fetch, each busy interval solver and page work.
+MAX_BUSY_CALENDARS = 10
+MAX_BUSY_INTERVALS = 2_000
 
 
 class LevelDosing(BaseModel):
@@ -195,9 +199,11 @@ class Request(_Strict):
     availability: dict[Weekday, list[Window]] = Field(
         default_factory=dict, description="Free windows per weekday, local [start, end] HH:MM."
     )
-    busy: list[BusyInterval] = Field(default_factory=list, description="One-off busy times.")
+    busy: list[BusyInterval] = Field(default_factory=list, max_length=MAX_BUSY_INTERVALS,
+                                     description="One-off busy times.")
     busy_calendars: list[str] = Field(
-        default_factory=list, description="Busy calendars (.ics paths or URLs)."
+        default_factory=list, max_length=MAX_BUSY_CALENDARS,
+        description="Busy calendars (.ics paths or URLs), each read once.",
     )
     sessions: list[SessionRequest] = Field(
         min_length=1, max_length=21, description="The sessions wanted this week."

@@ -1,5 +1,6 @@
 """Hostile and pathological busy calendars: each is read through `busy_from_ics` and gives
-exact busy intervals, an exact warning or an exact CalendarError.
+exact busy intervals, an exact warning or an exact CalendarError; and the limits of one
+plan (at most 10 calendars, at most 2,000 busy intervals), through `plyoplan plan`.
 
 Before the limits, a repeating event from 1990 made dateutil walk every repetition since
 then (FREQ=MINUTELY: minutes of CPU; INTERVAL=0: for ever), and a rule that never matches
@@ -10,15 +11,19 @@ written with a recent DTSTART on its grid, which needs no moving.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from scheduler.calendar_events import Window
 from scheduler.calendar_prefilter import near_the_week
 from scheduler.calendars import BusyReading, CalendarError
+from scheduler.cli import main
 from tests.calendar_text import BERLIN, at, event, ics, intervals
 from tests.calendar_text import busy as read_calendar
+from tests.weeks import example
 
 # The window read for the week of Mon 30 Nov 2026: Sun 29 Nov to Mon 7 Dec.
 WINDOW_DAYS = [(11, 29), (11, 30), *((12, day) for day in range(1, 8))]
@@ -324,3 +329,54 @@ def test_unmatched_begin_lines_are_left_for_icalendar_in_one_pass():
     data = b"BEGIN:VCALENDAR\r\n" + unmatched + far + b"END:VCALENDAR\r\n"
     assert near_the_week(window, data, 10_000) == (
         b"BEGIN:VCALENDAR\r\n" + unmatched + b"END:VCALENDAR\r\n")
+
+
+# --- limits of one plan's busy time -------------------------------------------------
+
+def _plan_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], request: dict,
+                  *busy_options: str) -> str:
+    """`plyoplan plan` on the request: exit 2 and the one sentence it printed."""
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request), encoding="utf-8")
+    assert main(["plan", str(path), *busy_options]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    return err.strip().removeprefix("plyoplan: ")
+
+
+def test_more_than_ten_calendars_in_a_request_is_refused_naming_the_field(tmp_path, capsys):
+    request = {**example("office_worker"),
+               "busy_calendars": [f"cal{n}.ics" for n in range(11)]}
+    assert _plan_exits_2(tmp_path, capsys, request) == (
+        f"{tmp_path / 'request.json'}: Field 'busy_calendars' may hold at most 10 items.")
+
+
+def test_calendars_of_the_request_and_of_busy_options_count_together(tmp_path, capsys):
+    # cal3 to cal5 are named in both places: 11 different calendars, not 12.
+    request = {**example("office_worker"),
+               "busy_calendars": [f"cal{n}.ics" for n in range(6)]}
+    options = [arg for n in range(3, 11) for arg in ("--busy", str(tmp_path / f"cal{n}.ics"))]
+    assert _plan_exits_2(tmp_path, capsys, request, *options) == (
+        "Field 'busy_calendars' with --busy names 11 different calendars; plyoplan reads "
+        "at most 10 for one week.")
+
+
+def test_more_than_2000_busy_intervals_in_a_request_is_refused(tmp_path, capsys):
+    one = {"start": "2026-12-01T12:00:00+01:00", "end": "2026-12-01T13:00:00+01:00"}
+    request = {**example("office_worker"), "busy": [one] * 2001}
+    assert _plan_exits_2(tmp_path, capsys, request) == (
+        f"{tmp_path / 'request.json'}: Field 'busy' may hold at most 2000 items.")
+
+
+def test_busy_list_and_calendars_together_may_not_pass_2000_intervals(tmp_path, capsys):
+    # Each part is within its limit; together they are not.
+    typed = [{"start": f"2026-12-0{1 + n % 5}T0{n % 6}:{n % 60:02d}:00+01:00",
+              "end": f"2026-12-0{1 + n % 5}T0{n % 6}:{n % 60:02d}:30+01:00"}
+             for n in range(1995)]
+    evenings = [event(f"e{n}", "Choir", f"DTSTART:202612{n + 1:02d}T190000Z",
+                      f"DTEND:202612{n + 1:02d}T200000Z") for n in range(6)]
+    (tmp_path / "choir.ics").write_bytes(ics(*evenings))
+    request = {**example("office_worker"), "busy": typed, "busy_calendars": ["choir.ics"]}
+    assert _plan_exits_2(tmp_path, capsys, request) == (
+        "Fields 'busy' and 'busy_calendars' add up to 2,001 busy intervals in the week of "
+        "2026-11-30; plyoplan plans around at most 2,000.")

@@ -1,24 +1,32 @@
 """Busy calendars given to the web app as URLs: read into the plan, read again for the
-next week, and refused when they point into the server's own networks (unless the
-server is set up to allow that). Real HTTP both ways: the app under uvicorn and a
-calendar served from a folder on 127.0.0.1."""
+next week, refused when they point into the server's own networks (unless the server is
+set up to allow that), and bounded in number, size and time so that slow calendars
+cannot stall the server. Real HTTP both ways: the app under uvicorn and calendars served
+on 127.0.0.1 (127.0.0.2 plays a public address where a test says so)."""
 
 from __future__ import annotations
 
 import functools
 import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from scheduler import calendar_fetch
 from scheduler.calendar_fetch import CalendarError, load_calendar_bytes
 from scheduler.domain import Schedule
+from tests.calendar_servers import fake_dns, serve_calendar
 from tests.live_server import LiveServer, create, serve_in_thread
 from tests.oracle import assert_valid
 from tests.weeks import example
+from web.planning import CALENDAR_READINGS_AT_ONCE
 
 # The examples plan the week of Monday 2026-11-30.
 BOARD_MEETING = ("Board meeting", "20261202T170000Z", "20261202T200000Z")
@@ -175,3 +183,109 @@ def test_the_block_reads_each_week_from_the_calendar_url(trusting_server, calend
         assert_valid(week)  # the oracle checks no session sits in the offsite
     assert all(s.start.date().isoformat() != "2026-12-15" for s in third.sessions)
     assert hits == ["/busy.ics"]  # read once for the three weeks
+
+
+# --- what calendars may cost a server ---------------------------------------------------
+
+def test_a_calendar_url_named_500_times_is_refused_before_any_fetch(
+        trusting_server, calendar_folder):
+    folder, base, hits = calendar_folder
+    (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
+    with trusting_server.client() as client:
+        response = client.post("/api/plans", json={
+            **example("office_worker"), "busy_calendars": [f"{base}/busy.ics"] * 500})
+    assert response.status_code == 422
+    assert response.json()["detail"] == ["Field 'busy_calendars' may hold at most 10 items."]
+    assert hits == []
+
+
+def test_a_calendar_url_named_three_times_is_fetched_once(trusting_server, calendar_folder):
+    folder, base, hits = calendar_folder
+    (folder / "busy.ics").write_text(calendar_text(BOARD_MEETING), newline="")
+    with trusting_server.client() as client:
+        body = create(client, {**example("office_worker"),
+                               "busy_calendars": [f"{base}/busy.ics"] * 3})
+    assert hits == ["/busy.ics"]
+    assert busy_summaries(body).count("Board meeting") == 1
+
+
+def test_more_than_2000_busy_intervals_are_refused(client):
+    one = {"start": "2026-12-01T12:00:00+01:00", "end": "2026-12-01T13:00:00+01:00"}
+    response = client.post("/api/plans", json={**example("office_worker"),
+                                               "busy": [one] * 2001})
+    assert response.status_code == 422
+    assert response.json()["detail"] == ["Field 'busy' may hold at most 2000 items."]
+
+
+def test_a_calendar_that_drips_a_byte_a_second_is_cut_off_at_the_deadline(
+        trusting_server, monkeypatch):
+    monkeypatch.setattr(calendar_fetch, "FETCH_DEADLINE_SECONDS", 1.0)
+    with serve_calendar() as slow, httpx.Client(base_url=trusting_server.url, timeout=10.0) as client:
+        slow.drip_seconds = 1.0
+        url = f"http://127.0.0.1:{slow.port}/work.ics"
+        began = time.monotonic()
+        response = client.post("/api/plans", json={**example("office_worker"),
+                                                   "busy_calendars": [url]})
+        took = time.monotonic() - began
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        f"Calendar '{url}' could not be fetched: it did not arrive within 1 second."]
+    assert took < 5
+
+
+def _answer_time(client: httpx.Client, path: str) -> float:
+    began = time.monotonic()
+    try:
+        response = client.get(path)
+    except httpx.TimeoutException:
+        return float("inf")
+    assert response.status_code == 200, response.text
+    return time.monotonic() - began
+
+
+def test_pages_and_feeds_answer_while_many_plans_wait_on_slow_calendars(
+        trusting_server, monkeypatch):
+    # 45 plans whose calendar drips a byte a second once took every one of the 40 worker
+    # threads, and the home page took 39 s.
+    monkeypatch.setattr(calendar_fetch, "FETCH_DEADLINE_SECONDS", 3.0)
+    with trusting_server.client() as client:
+        feed_url = create(client, example("office_worker"))["feed_url"]
+    with serve_calendar() as slow, ThreadPoolExecutor(max_workers=45) as pool, \
+            httpx.Client(base_url=trusting_server.url, timeout=5.0) as client:
+        slow.drip_seconds = 1.0
+        week = {**example("office_worker"),
+                "busy_calendars": [f"http://127.0.0.1:{slow.port}/work.ics"]}
+        pending = [pool.submit(httpx.post, f"{trusting_server.url}/api/plans", json=week,
+                               timeout=30.0) for _ in range(45)]
+        waited = time.monotonic()
+        while len(slow.hits) < CALENDAR_READINGS_AT_ONCE and time.monotonic() - waited < 5:
+            time.sleep(0.05)
+        home, feed = _answer_time(client, "/"), _answer_time(client, feed_url)
+        slow.stopping.set()
+        answers = [future.result() for future in pending]
+    assert home < 2 and feed < 2
+    statuses = Counter(a.status_code for a in answers)
+    assert set(statuses) <= {422, 503} and statuses[503] >= 1, statuses
+    busy = next(a for a in answers if a.status_code == 503)
+    assert busy.json()["detail"] == [
+        "Field 'busy_calendars': the server is reading calendars for many plans right now; "
+        "try again in 30 seconds."]
+    assert busy.headers["retry-after"] == "30"
+
+
+def test_a_calendar_that_redirects_into_the_servers_network_is_refused(client, monkeypatch):
+    real = calendar_fetch.is_public_address
+    monkeypatch.setattr(calendar_fetch, "is_public_address",
+                        lambda ip: str(ip) == "127.0.0.2" or real(ip))
+    with serve_calendar("127.0.0.1") as internal, \
+            serve_calendar("127.0.0.2", internal.port) as public:
+        public.redirect_to = f"http://127.0.0.1:{internal.port}/secret.ics"
+        fake_dns(monkeypatch, {"calendar.example": lambda: "127.0.0.2"})
+        url = f"http://calendar.example:{internal.port}/work.ics"
+        response = client.post("/api/plans", json={**example("office_worker"),
+                                                   "busy_calendars": [url]})
+        assert (public.hits, internal.hits) == (["/work.ics"], [])
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        f"Calendar '{url}' is on a local or private network address (127.0.0.1); this "
+        "server only reads calendars from the public internet."]

@@ -26,6 +26,7 @@ from scheduler.messages import error_sentences
 from web.actions import SessionNotFound
 from web.db import create_schema, make_engine
 from web.feed import FeedCache, TokenLookup
+from web.planning import CalendarsBusy
 from web.routes import feeds, pages, plans
 from web.settings import WebSettings
 from web.store import PlanNotFound, StaleVersion, WeekAlreadyPlanned
@@ -69,6 +70,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BadRequest)
     async def bad_request(_: Request, exc: BadRequest) -> JSONResponse:
         return JSONResponse({"detail": [str(exc)]}, status_code=422)
+
+    @app.exception_handler(CalendarsBusy)
+    async def calendars_busy(_: Request, exc: CalendarsBusy) -> JSONResponse:
+        return JSONResponse({"detail": [str(exc)]}, status_code=503,
+                            headers={"Retry-After": str(exc.retry_after_seconds)})
 
     @app.exception_handler(PlanNotFound)
     async def plan_not_found(_: Request, exc: PlanNotFound) -> JSONResponse:

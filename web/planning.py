@@ -1,8 +1,9 @@
 """The planner as the web app uses it: prepare a request, plan, re-plan, explain.
 
-Web requests differ from CLI ones in two ways: a busy calendar may only be a URL (a
-server must not read files a visitor names), and session ids are made unique per plan,
-because they are calendar UIDs and two runners called Ana may plan the same week.
+Web requests differ from CLI ones in three ways: a busy calendar may only be a URL (a
+server must not read files a visitor names), only a few plans read calendar URLs at once
+(see `read_calendar_urls`), and session ids are made unique per plan, because they are
+calendar UIDs and two runners called Ana may plan the same week.
 Re-planning and explanations come from `scheduler.replan`, `scheduler.explain` and
 `scheduler.why`.
 """
@@ -13,6 +14,7 @@ import os
 import re
 import threading
 from collections import Counter
+from collections.abc import MutableMapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -27,13 +29,28 @@ from scheduler.replan import replan
 from scheduler.solve import plan_week
 from scheduler.why import why_items
 
-__all__ = ["prepare_request", "plan_request", "replan_after", "why_by_session",
-           "busy_from_upload", "Mark"]
+__all__ = ["prepare_request", "read_calendar_urls", "plan_request", "replan_after",
+           "why_by_session", "busy_from_upload", "Mark", "CalendarsBusy",
+           "CALENDAR_READINGS_AT_ONCE"]
 
 Mark = Literal["missed", "done"]
 # A solve keeps a core busy; running more at once than there are cores only makes each
 # slower and starves the rest of the process (the feed, the worker's health check).
 SOLVER_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+# Reading calendar URLs waits on other servers, up to FETCH_DEADLINE_SECONDS. It waits on
+# the threads that also serve every page and feed (Starlette's pool of 40), so only a
+# quarter of them may wait on calendars at once; one more plan hears "try again" at once
+# instead of queueing for a thread and stalling everyone's pages with it.
+CALENDAR_READINGS_AT_ONCE = 10
+_CALENDAR_READINGS = threading.BoundedSemaphore(CALENDAR_READINGS_AT_ONCE)
+
+
+class CalendarsBusy(BadRequest):
+    """Raised when `CALENDAR_READINGS_AT_ONCE` plans are reading calendar URLs already.
+    Nothing is wrong with the request: the API answers 503 with Retry-After, a page shows
+    the sentence."""
+
+    retry_after_seconds = 30
 
 
 def _unique_ids(request: Request, plan_id: str) -> Request:
@@ -54,14 +71,38 @@ def prepare_request(request: Request, plan_id: str, *, private_calendars: bool =
                     ) -> tuple[Request, list[str]]:
     """The request with its calendar URLs read into `busy` (on public addresses only,
     unless `private_calendars`) and every session given an id."""
+    request, warnings = read_calendar_urls(request, private_calendars=private_calendars)
+    return _unique_ids(request, plan_id), warnings
+
+
+def read_calendar_urls(request: Request, urls: Sequence[str] = (), *,
+                       private_calendars: bool = False,
+                       fetched: MutableMapping[str, bytes] | None = None
+                       ) -> tuple[Request, list[str]]:
+    """`with_calendars` for the web: the request's `busy_calendars` and `urls` read into
+    `busy` (URLs only; on public addresses only unless `private_calendars`), when fewer
+    than `CALENDAR_READINGS_AT_ONCE` other plans are reading calendars (else
+    CalendarsBusy)."""
     for i, source in enumerate(request.busy_calendars):
         if not is_url(source):
             raise BadRequest(
                 f"Field 'busy_calendars[{i}]': the web app reads busy calendars from "
                 f"http(s) or webcal URLs only (got {source!r}); upload a file on the page."
             )
-    request, warnings = with_calendars(request, public_only=not private_calendars)
-    return _unique_ids(request, plan_id), warnings
+    to_fetch = [u for u in [*request.busy_calendars, *urls]
+                if fetched is None or u not in fetched]
+    if not to_fetch:  # nothing to wait for
+        return with_calendars(request, urls, public_only=not private_calendars,
+                              fetched=fetched)
+    if not _CALENDAR_READINGS.acquire(blocking=False):
+        raise CalendarsBusy(
+            "Field 'busy_calendars': the server is reading calendars for many plans right "
+            f"now; try again in {CalendarsBusy.retry_after_seconds} seconds.")
+    try:
+        return with_calendars(request, urls, public_only=not private_calendars,
+                              fetched=fetched)
+    finally:
+        _CALENDAR_READINGS.release()
 
 
 def busy_from_upload(data: bytes, filename: str, week_start: date, timezone: str,

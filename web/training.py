@@ -16,14 +16,13 @@ from datetime import timedelta
 from sqlalchemy import Engine
 
 from scheduler.block import BlockPlan, day_kind, plan_block
-from scheduler.busy_import import with_calendars
 from scheduler.calendar_fetch import is_url
 from scheduler.domain import Context, Request, Schedule
 from scheduler.errors import BadRequest
 from scheduler.training_log import LogEntry, apply_log, entry_for
 from scheduler.week import Week
 from web.actions import SessionNotFound
-from web.planning import SOLVER_SLOTS, plan_request, prepare_request
+from web.planning import SOLVER_SLOTS, plan_request, prepare_request, read_calendar_urls
 from web.schemas import LogIn
 from web.store import (
     StoredPlan,
@@ -146,8 +145,8 @@ def block_for_plan(engine: Engine, plan_id: str, weeks: int, *,
     fetched: dict[str, bytes] = {}  # each calendar read once, every week from that reading
 
     def with_busy(week: Request) -> Request:
-        return with_calendars(week, urls, public_only=not private_calendars,
-                              fetched=fetched)[0]
+        return read_calendar_urls(week, urls, private_calendars=private_calendars,
+                                  fetched=fetched)[0]
 
     with SOLVER_SLOTS:
         block = plan_block(request, weeks, log=log, prepare=with_busy if urls else None)
