@@ -223,26 +223,31 @@ class _CheckedAddresses(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.raw_host.decode("ascii")
         port = request.url.port or (443 if request.url.scheme == "https" else 80)
-        failed: httpx.ConnectError | None = None
-        for address in await self._public_addresses(host, port):
-            to_address = httpx.Request(
-                request.method, request.url.copy_with(host=address), headers=request.headers,
-                stream=request.stream, extensions={**request.extensions, "sni_hostname": host})
+        addresses = await self._public_addresses(host, port)
+        for address in addresses[:-1]:
             try:
-                return await self._transport.handle_async_request(to_address)
-            except httpx.ConnectError as err:
-                failed = err  # the next address of the name, as a client would try
-        assert failed is not None
-        raise failed
+                return await self._send(request, address, host)
+            except httpx.ConnectError:
+                continue  # the name's next address, as a client would try
+        return await self._send(request, addresses[-1], host)
+
+    async def _send(self, request: httpx.Request, address: str,
+                    host: str) -> httpx.Response:
+        to_address = httpx.Request(
+            request.method, request.url.copy_with(host=address), headers=request.headers,
+            stream=request.stream, extensions={**request.extensions, "sni_hostname": host})
+        return await self._transport.handle_async_request(to_address)
 
     async def _public_addresses(self, host: str, port: int) -> list[str]:
         try:
             answers = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError):
-            raise CalendarError(f"Calendar '{self._label}' could not be fetched: the host "
-                                f"name '{host}' was not found.") from None
+            answers = []
         addresses = list(dict.fromkeys(str(address[0]) for *_, address in answers))
+        if not addresses:
+            raise CalendarError(f"Calendar '{self._label}' could not be fetched: the host "
+                                f"name '{host}' was not found.")
         for address in addresses:
             ip = ipaddress.ip_address(address)
             if not is_public_address(ip):
