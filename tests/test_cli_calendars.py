@@ -78,9 +78,9 @@ def test_a_missing_busy_file_says_which_path_was_tried(folders, capsys):
     requests, shell = folders
     (requests / "work.ics").write_bytes(WEDNESDAY_BUSY)  # next to the request: not it
     assert main(["plan", str(requests / "week.json"), "--busy", "work.ics"]) == 2
-    _, err = capsys.readouterr()
-    assert err == (f"plyoplan: Calendar 'work.ics' was not found "
-                   f"(looked for {shell / 'work.ics'}).\n")
+    [said] = capsys.readouterr().err.splitlines()
+    assert said.startswith("plyoplan: Calendar ") and said.endswith(" was not found.")
+    assert str(shell / "work.ics") in said
 
 
 def test_a_missing_calendar_in_a_request_says_which_path_was_tried(folders, capsys):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from scheduler.block import BlockPlan, block_to_ics, plan_block
 from scheduler.busy_import import with_calendars
+from scheduler.commands import from_current_directory
 from scheduler.domain import Kind, Request
 from scheduler.io import load_request, write_text
 from scheduler.render import say_written
@@ -41,9 +42,10 @@ def run(args: argparse.Namespace) -> int:
     log = load_log(args.log) if args.log else None
     warnings: list[str] = []
     fetched: dict[str, bytes] = {}  # each calendar read once, every week from that reading
+    busy = from_current_directory(args.busy)
 
     def with_busy(week: Request) -> Request:
-        folded, said = with_calendars(week, args.busy, base_dir=args.request.parent,
+        folded, said = with_calendars(week, busy, base_dir=args.request.parent,
                                       fetched=fetched)
         warnings.extend(w for w in said if w not in warnings)
         return folded

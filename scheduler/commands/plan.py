@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 from scheduler.busy_import import with_calendars
+from scheduler.commands import from_current_directory
 from scheduler.domain import Schedule
 from scheduler.drop import plan_with_drops
 from scheduler.errors import RulesConflict
@@ -97,7 +98,8 @@ def why_text(schedule: Schedule) -> str:
 
 def run(args: argparse.Namespace) -> int:
     request = load_request(args.request)
-    request, warnings = with_calendars(request, args.busy, base_dir=args.request.parent)
+    request, warnings = with_calendars(request, from_current_directory(args.busy),
+                                       base_dir=args.request.parent)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     adapted: list[str] = []

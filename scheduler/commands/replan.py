@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scheduler.busy_import import with_calendars
+from scheduler.commands import from_current_directory
 from scheduler.domain import BusyInterval, Request
 from scheduler.errors import BadRequest, RulesConflict
 from scheduler.ics import schedule_to_ics
@@ -73,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     assert schedule.request is not None  # load_schedule insists on it
     request = schedule.request
     if args.busy:
-        request = _with_new_busy(request, args.busy, args.schedule.parent)
+        request = _with_new_busy(request, from_current_directory(args.busy),
+                                 args.schedule.parent)
     result = replan(schedule, missed=args.missed, done=args.done, at=parse_at(args.at),
                     request=request)
     if result.status not in ("optimal", "feasible"):
