@@ -1,9 +1,11 @@
 """Where a re-plan starts: what already happened, what may move, what to re-place.
 
-Everything that started before `at` is fixed as it happened: a session listed as missed
-is missed, every other one is done (and still counts for the rules). Sessions that have
-not started may move or be given up. A missed session is a candidate to re-place at or
-after `at`. Sessions an earlier re-plan left missed or dropped stay as they are.
+Everything that started before `at` keeps its time: a session listed as missed is
+missed, one listed as done is done, and one nobody marked stays planned ("not logged":
+only the runner says a session was done) and still counts for the rules. Sessions that
+have not started may move or be given up; none of them can be done yet. A missed session
+is a candidate to re-place at or after `at`. Sessions an earlier re-plan left missed or
+dropped stay as they are.
 
 One case is inferred rather than taken as done: plyometrics follow an easy run, so a
 past plyo session whose warm-up run was missed was missed too.
@@ -32,9 +34,9 @@ class Situation:
     request: Request
     week: Week
     at: datetime
-    earliest: int  # first minute on the 5-minute grid at or after `at`
+    earliest: int  # first minute on the 5-minute grid at or after `at` (or the week end)
     status: dict[str, Status]  # each session's status once the marks are applied
-    fixed: list[PlannedSession] = field(default_factory=list)  # done: stay, count
+    fixed: list[PlannedSession] = field(default_factory=list)  # started: stay, count
     movable: list[PlannedSession] = field(default_factory=list)  # not started: may move
     to_replace: list[PlannedSession] = field(default_factory=list)  # missed now
     inferred_missed: dict[str, str] = field(default_factory=dict)  # plyo id -> easy id
@@ -93,6 +95,17 @@ def _check_ids(schedule: Schedule, missed: Sequence[str], done: Sequence[str]) -
                              f"planned or done session can be missed.")
 
 
+def _check_done_started(schedule: Schedule, done: Sequence[str], at: datetime,
+                        request: Request) -> None:
+    """Only a session that has begun by `at` can be done."""
+    local = "%a %d %b %H:%M"
+    for s in schedule.sessions:
+        if s.id in done and s.start > at:
+            raise BadRequest(
+                f"Session '{s.id}' starts {s.start.astimezone(request.tz):{local}}, after "
+                f"'at' ({at.astimezone(request.tz):{local}}); mark it done once it has begun.")
+
+
 def read_situation(
     schedule: Schedule, *, missed: Sequence[str], done: Sequence[str], at: datetime,
     request: Request | None = None,
@@ -102,14 +115,20 @@ def read_situation(
     _check_ids(schedule, missed, done)
     week = Week(request.week_start, request.tz)
     at = aware_at(at, request)
-    earliest = max(0, -(-week.minute(at) // STEP) * STEP)
+    _check_done_started(schedule, done, at, request)
+    # Capped at the week's end: a session missed long after its week has nowhere to go,
+    # and a start far past the week would overflow the model's bounds on a move.
+    earliest = min(max(0, -(-week.minute(at) // STEP) * STEP), week.horizon)
     sit = Situation(schedule, request, week, at, earliest, status={})
     for s in sorted(schedule.sessions, key=lambda s: (s.start, s.id)):
         if s.id in missed:
             sit.status[s.id] = "missed"
             sit.to_replace.append(s)
-        elif s.id in done or s.status == "done" or (s.status == "planned" and s.start < at):
+        elif s.id in done or s.status == "done":
             sit.status[s.id] = "done"
+            sit.fixed.append(s)
+        elif s.status == "planned" and s.start < at:  # begun, not logged: stays planned
+            sit.status[s.id] = "planned"
             sit.fixed.append(s)
         elif s.status == "planned":
             sit.status[s.id] = "planned"

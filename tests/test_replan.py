@@ -120,7 +120,7 @@ def test_a_done_tempo_still_forbids_a_key_workout_the_next_day():
                                "long": ("sun", "08:00")})
     thursday_busy = request.model_copy(update={"busy": [BusyInterval(
         start=local("thu", "17:00"), end=local("thu", "21:00"), summary="Parents' evening")]})
-    result = replan(plan, at=local("tue", "20:00"), request=thursday_busy)
+    result = replan(plan, done=["tempo"], at=local("tue", "20:00"), request=thursday_busy)
     assert_valid(result)
     now = by_id(result)
     assert now["tempo"].status == "done"
@@ -171,13 +171,39 @@ def test_easy_run_and_plyo_are_dropped_before_a_key_workout_and_cancelled_in_the
 def test_nothing_moves_when_sessions_are_only_marked_done():
     plan = plan_week(load_request(EXAMPLES / "office_worker.json"))
     middle = plan.sessions[2].start
-    result = replan(plan, done=[plan.sessions[-1].id], at=middle)
+    result = replan(plan, done=[plan.sessions[1].id], at=middle)
     assert_valid(result)
     assert [(s.id, s.start) for s in result.sessions] == [(s.id, s.start) for s in plan.sessions]
-    done = {c["session"] for c in result.changes}
-    assert all(c["change"] == "done" for c in result.changes)
-    assert done == {s.id for s in plan.sessions if s.start < middle} | {plan.sessions[-1].id}
+    assert [(c["session"], c["change"]) for c in result.changes] == [
+        (plan.sessions[1].id, "done")]
     assert describe_changes(result).startswith("Nothing moved")
+
+
+def test_a_past_session_nobody_marked_keeps_its_time_and_stays_planned():
+    plan = plan_week(load_request(EXAMPLES / "office_worker.json"))
+    first, second, third = plan.sessions[:3]
+    result = replan(plan, missed=[third.id], at=third.end)
+    assert_valid(result)
+    now = by_id(result)
+    for earlier in (first, second):
+        assert (now[earlier.id].start, now[earlier.id].status) == (earlier.start, "planned")
+        assert now[earlier.id].sequence == earlier.sequence
+    assert {c["session"] for c in result.changes} <= {s.id for s in plan.sessions[2:]}
+
+
+def test_only_a_session_that_has_begun_can_be_done():
+    plan = plan_week(load_request(EXAMPLES / "office_worker.json"))
+    later = plan.sessions[3]
+    with pytest.raises(BadRequest, match=rf"Session '{later.id}' starts .* after 'at'"):
+        replan(plan, done=[later.id], at=plan.sessions[2].end)
+
+
+def test_a_session_marked_missed_long_after_its_week_stays_missed():
+    plan = plan_week(load_request(EXAMPLES / "office_worker.json"))
+    last = plan.sessions[-1]
+    result = replan(plan, missed=[last.id], at=last.end + timedelta(days=400))
+    assert result.status == "optimal"
+    assert (by_id(result)[last.id].status, by_id(result)[last.id].start) == ("missed", last.start)
 
 
 def test_a_changed_calendar_moves_only_the_session_it_hits():
@@ -205,7 +231,7 @@ def test_a_done_session_is_not_moved_by_a_calendar_that_changed_after_it():
     first = plan.sessions[0]
     busier = request.model_copy(update={"busy": [*request.busy, BusyInterval(
         start=first.start, end=first.end, summary="Overtime")]})
-    result = replan(plan, at=first.end, request=busier)
+    result = replan(plan, done=[first.id], at=first.end, request=busier)
     assert_valid(result)
     assert by_id(result)[first.id].start == first.start
     assert by_id(result)[first.id].status == "done"
@@ -243,7 +269,7 @@ def test_a_replan_of_a_replan_keeps_earlier_marks():
     plan = hand_plan(request, {"tempo": ("tue", "07:00"), "easy": ("wed", "18:00"),
                                "long": ("sat", "08:00")})
     first = replan(plan, missed=["tempo"], at=local("tue", "08:00"))
-    second = replan(first, missed=["easy"], at=local("thu", "08:00"))
+    second = replan(first, missed=["easy"], done=["tempo"], at=local("thu", "08:00"))
     assert_valid(second)
     now = by_id(second)
     assert (now["tempo"].status, now["easy"].status) == ("done", "missed")
@@ -430,7 +456,7 @@ def marks(draw, plan: Schedule, days: int = 7) -> tuple[datetime, set[str], set[
     at = origin + timedelta(minutes=draw(st.integers(0, days * 96)) * 15)
     missed = with_its_plyo(plan, {s.id for s in plan.sessions if draw(st.integers(0, 2)) == 0})
     done = {s.id for s in plan.sessions if s.id not in missed and s.kind is not Kind.plyo
-            and draw(st.integers(0, 4)) == 0}
+            and s.start <= at and draw(st.integers(0, 4)) == 0}
     return at, missed, done
 
 
@@ -444,7 +470,7 @@ def with_its_plyo(plan: Schedule, missed: set[str]) -> set[str]:
 
 
 def assert_sound(before: Schedule, after: Schedule, at: datetime, missed: set[str],
-                 calendar_changed: bool) -> None:
+                 calendar_changed: bool, done: frozenset[str] = frozenset()) -> None:
     assert after.status == "optimal"
     assert_valid(after)
     old, new = by_id(before), by_id(after)
@@ -461,7 +487,7 @@ def assert_sound(before: Schedule, after: Schedule, at: datetime, missed: set[st
         if now.start != was.start:  # only the future moves, and only to the future
             assert now.status == "planned" and now.start >= at
         if was.start < at and sid not in missed and was.status == "planned":
-            assert (now.status, now.start) == ("done", was.start)
+            assert (now.status, now.start) == ("done" if sid in done else "planned", was.start)
         if sid not in missed and was.status == "planned" and was.start >= at and (
                 now.start != was.start or now.status == "dropped"):
             assert breaks_something(after, was), f"{sid} moved without needing to"
@@ -484,7 +510,7 @@ def test_any_replan_keeps_the_past_passes_every_check_and_moves_only_what_must(d
             start=hit.start, end=hit.end, summary="new meeting")]})
     after = replan(plan, missed=sorted(missed), done=sorted(done), at=at, request=request)
     event(f"changes: {sorted(c['change'] for c in after.changes if c['change'] != 'done')}")
-    assert_sound(plan, after, at, missed, calendar_change)
+    assert_sound(plan, after, at, missed, calendar_change, frozenset(done))
     later = at + timedelta(hours=data.draw(st.integers(0, 72)))
     planned = sorted(s.id for s in after.sessions if s.status == "planned"
                      and s.kind is not Kind.plyo)

@@ -137,7 +137,7 @@ def test_a_done_session_is_recorded_as_done(client):
     body = create(client, example("beginner"))
     first = checked(body).sessions[0]
     response = client.post(f"/api/plans/{body['id']}/sessions/{first.id}/done",
-                           json={"version": 1, "at": BEFORE_THE_WEEK})
+                           json={"version": 1, "at": first.end.isoformat()})
     assert response.status_code == 200, response.text
     after = checked(response.json())
     assert next(s for s in after.sessions if s.id == first.id).status == "done"
@@ -245,9 +245,9 @@ def test_a_page_form_sent_from_a_stale_page_answers_409_with_the_latest_week(cli
     body = create(client, example("office_worker"))
     first, second = (s["id"] for s in body["schedule"]["sessions"][:2])
     url = f"/plans/{body['id']}/sessions"
-    done = client.post(f"{url}/{first}/done", data={"version": "1"})
-    assert done.status_code == 303
-    assert done.headers["location"] == f"/plans/{body['id']}#moved"
+    missed = client.post(f"{url}/{first}/missed", data={"version": "1"})
+    assert missed.status_code == 303
+    assert missed.headers["location"] == f"/plans/{body['id']}#moved"
     stale = client.post(f"{url}/{second}/missed", data={"version": "1"})
     assert stale.status_code == 409
     assert "changed in another window" in stale.text

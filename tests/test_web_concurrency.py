@@ -19,6 +19,7 @@ from tests.oracle import assert_valid
 
 WRITERS = 20
 BEFORE_THE_WEEK = "2026-11-29T12:00:00+01:00"
+AFTER_THE_WEEK = "2026-12-07T12:00:00+01:00"  # every session has begun: each can be done
 SQUAD_WEEK = squad_week(WRITERS)
 
 
@@ -60,7 +61,7 @@ def test_twenty_writers_retrying_on_409_lose_no_update(server):
         with server.client() as c:
             for _ in range(4 * WRITERS):  # bounded: at most one writer wins per version
                 response = c.post(f"{url}/sessions/{session_id}/done",
-                                  json={"version": version, "at": BEFORE_THE_WEEK})
+                                  json={"version": version, "at": AFTER_THE_WEEK})
                 if response.status_code == 200:
                     return conflicts
                 assert response.status_code == 409, response.text
