@@ -117,14 +117,16 @@ def serve_in_thread(database: Path, **settings: Any) -> Iterator[LiveServer]:
 
 
 @contextmanager
-def serve_in_process(database: Path, *, workers: int = 1,
+def serve_in_process(database: Path, *, workers: int = 1, access_log: bool = False,
                      env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     port = free_port()
-    child_env = {**os.environ, "PLYOPLAN_DATABASE_URL": f"sqlite:///{database}", **(env or {})}
+    child_env = {**os.environ, "PLYOPLAN_DATABASE_URL": f"sqlite:///{database}",
+                 "PYTHONUNBUFFERED": "1", **(env or {})}
     log = database.with_suffix(".log").open("wb")  # the server's own words, if it fails
+    quiet = [] if access_log else ["--no-access-log"]
     process = subprocess.Popen(
         [sys.executable, "-m", "scheduler.cli", "serve", "--port", str(port),
-         "--workers", str(workers), "--no-access-log"],
+         "--workers", str(workers), *quiet],
         cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
     )

@@ -1,13 +1,16 @@
 """The pages in a real headless Chromium (Debian's package), driven by Playwright:
 plan a week through the form, see it in the grid, mark a session missed, see it move,
-get the subscription links, and see a block's chart of weekly contacts. Without
-/usr/bin/chromium these tests fail, not skip."""
+get the subscription links, and see a block's chart of weekly contacts; the pages keep to
+their own Content-Security-Policy, and a page on another site cannot change a plan.
+Without /usr/bin/chromium these tests fail, not skip."""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +276,58 @@ def test_a_short_session_shows_its_title_and_start_on_one_line(server, page):
     line = box.locator("span").bounding_box()
     title = box.locator("strong").bounding_box()
     assert line and title and abs(line["y"] - title["y"]) < 4  # side by side, not below
+
+
+def test_the_pages_break_no_rule_of_their_own_content_security_policy(server, page):
+    body = httpx.post(f"{server.url}/api/plans", json=json.loads(
+        (ROOT / "examples" / "office_worker.json").read_text()), timeout=60).json()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(server.url + "/")
+    expect(page.locator("input[name=timezone]")).to_have_value("Europe/Berlin")  # the script ran
+    page.goto(f"{server.url}/plans/{body['id']}")
+    expect(page.locator(".grid .session").first).to_be_visible()
+    page.goto(f"{server.url}/plans/{body['id']}/block?weeks=6")
+    expect(page.locator("#contacts-chart svg")).to_be_visible()
+    assert refused == []
+
+
+@pytest.fixture
+def other_site() -> Iterator[tuple[str, dict[str, str]]]:
+    """A web server on another site (localhost, not 127.0.0.1) serving the page set in
+    the returned dict's "html"."""
+    served = {"html": ""}
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+            data = served["html"].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Page) as site:
+        thread = threading.Thread(target=site.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://localhost:{site.server_address[1]}", served
+        site.shutdown()
+
+
+def test_a_page_on_another_site_cannot_mark_a_session_missed(server, page, other_site):
+    body = httpx.post(f"{server.url}/api/plans", json=json.loads(
+        (ROOT / "examples" / "office_worker.json").read_text()), timeout=60).json()
+    session_id = body["schedule"]["sessions"][-1]["id"]
+    site, served = other_site
+    served["html"] = (
+        f'<form method="post" action="{server.url}/plans/{body["id"]}/sessions/{session_id}'
+        f'/missed"><input type="hidden" name="version" value="1"></form>'
+        f"<script>document.forms[0].submit()</script>")
+    page.goto(site)
+    page.wait_for_url(f"{server.url}/plans/**")
+    expect(page.locator("body")).to_contain_text("sent from another site")
+    assert plan_json(server, body["id"])["version"] == 1

@@ -17,11 +17,21 @@ from web.store import (
     save_replan,
 )
 
-__all__ = ["plan_new_week", "mark_session", "SessionNotFound"]
+__all__ = ["plan_new_week", "mark_session", "SessionNotFound", "AlreadyMarked"]
 
 
 class SessionNotFound(LookupError):
     """Raised when a plan has no session with the id asked for."""
+
+
+class AlreadyMarked(Exception):
+    """Raised when a session the runner marked done or missed is marked again."""
+
+    def __init__(self, session_id: str, status: str) -> None:
+        super().__init__(f"Session '{session_id}' is marked {status} already; a session is "
+                         f"marked once.")
+        self.session_id = session_id
+        self.status = status
 
 
 def plan_new_week(engine: Engine, request: Request, *, private_calendars: bool = False
@@ -38,13 +48,18 @@ def mark_session(engine: Engine, plan_id: str, session_id: str, mark: Mark, *,
                  version: int, at: datetime | None) -> StoredPlan:
     """Mark a session missed or done and store the re-planned week as version + 1.
 
-    The version is checked before solving (a stale client hears 409 at once) and again,
+    A session is marked once: marking a done or missed one again raises AlreadyMarked
+    (one that was missed and re-placed is planned again, and may be marked). The version
+    is checked before solving (a stale client hears 409 at once) and again,
     atomically, when the result is written (two clients racing: one wins, one hears 409).
     """
     stored = load_plan(engine, plan_id)
-    if session_id not in {s.id for s in stored.schedule.sessions}:
+    session = next((s for s in stored.schedule.sessions if s.id == session_id), None)
+    if session is None:
         raise SessionNotFound(session_id)
     if stored.version != version:
         raise StaleVersion(stored.version)
+    if session.status in ("done", "missed"):
+        raise AlreadyMarked(session_id, session.status)
     schedule = replan_after(stored.schedule, session_id, mark, at)
     return save_replan(engine, plan_id, version, schedule)

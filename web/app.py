@@ -23,11 +23,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.errors import BadRequest
 from scheduler.messages import error_sentences
-from web.actions import SessionNotFound
+from web.actions import AlreadyMarked, SessionNotFound
 from web.db import create_schema, make_engine
 from web.feed import FeedCache, TokenLookup
 from web.planning import CalendarsBusy
 from web.routes import feeds, pages, plans
+from web.safety import (
+    BodySizeLimit,
+    BodyTooLarge,
+    CrossSiteCheck,
+    HostCheck,
+    SecurityHeaders,
+    too_large,
+)
 from web.settings import WebSettings
 from web.store import PlanNotFound, StaleVersion, WeekAlreadyPlanned
 
@@ -51,14 +59,28 @@ def _without_body(error: dict) -> dict:
     return {**error, "loc": loc}
 
 
+def _missing_fields(request: Request, errors: list[dict]) -> list[dict]:
+    """A request sent without any body names no field; say which fields it needs."""
+    if [tuple(e.get("loc", ())) for e in errors] != [("body",)] or errors[0]["type"] != "missing":
+        return errors
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    fields = getattr(model, "model_fields", {})
+    required = [name for name, field in fields.items() if field.is_required()]
+    return [{**errors[0], "loc": ("body", name)} for name in required] or errors
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def invalid_input(_: Request, exc: RequestValidationError) -> JSONResponse:
-        sentences = error_sentences([_without_body(e) for e in exc.errors()])
+    async def invalid_input(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _missing_fields(request, list(exc.errors()))
+        sentences = error_sentences([_without_body(e) for e in errors])
         return JSONResponse({"detail": sentences}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def unreadable_body(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc, BodyTooLarge):
+            return too_large(request.url.path)
         # FastAPI answers 400 to a body it cannot even decode; to a client that is bad
         # input like any other, so it gets the same 422 and a sentence.
         if exc.status_code == 400 and request.url.path.startswith("/api/"):
@@ -84,6 +106,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def session_not_found(_: Request, exc: SessionNotFound) -> JSONResponse:
         return JSONResponse({"detail": f"Session '{exc}' is not in this plan."},
                             status_code=404)
+
+    @app.exception_handler(AlreadyMarked)
+    async def already_marked(_: Request, exc: AlreadyMarked) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(StaleVersion)
     async def stale(_: Request, exc: StaleVersion) -> JSONResponse:
@@ -129,7 +155,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.inline_db = engine.dialect.name == "sqlite"
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.add_middleware(feeds.FeedMiddleware, state=app.state)  # the hot path, first
+    # The last added runs first: the host is checked, every answer gets the security
+    # headers, cross-site changes and oversize bodies are refused, then the feed (the hot
+    # path) is answered ahead of routing.
+    app.add_middleware(feeds.FeedMiddleware, state=app.state)
+    app.add_middleware(BodySizeLimit)
+    app.add_middleware(CrossSiteCheck, settings=settings)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(HostCheck, settings=settings)
     app.include_router(plans.router)
     app.include_router(pages.router)
     _install_error_handlers(app)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["WebSettings", "default_data_dir"]
 
@@ -38,7 +40,14 @@ class WebSettings(BaseSettings):
     public_url: str | None = Field(
         None,
         description="Base URL the app is reached at (e.g. https://plan.example.org) for the "
-        "links on the Subscribe panel; default the URL of the incoming request.",
+        "links on the Subscribe panel; its host name is always allowed. Default: the "
+        "request's own address, when its host is one of the allowed hosts.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        description="Host names (comma-separated) the app answers to; a request for any "
+        "other gets 400, so no forged Host header ends up in a link. Add the names "
+        "visitors use, e.g. plan.example.org,192.168.1.20.",
     )
     allow_private_calendar_urls: bool = Field(
         False,
@@ -54,6 +63,40 @@ class WebSettings(BaseSettings):
     feed_refresh_minutes: int = Field(
         60, ge=5, le=1440, description="Refresh hint for subscribed calendars."
     )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name for name in (part.strip() for part in value.split(",")) if name]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _bare_names(cls, value: list[str]) -> list[str]:
+        return [name.lower().strip("[]") for name in value]
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"give an http(s) URL such as https://plan.example.org "
+                             f"(got '{value}')")
+        return value.strip().rstrip("/")
+
+    def answers_to(self, host_header: str) -> bool:
+        """Whether a request's Host (a name or address, maybe with a port) is allowed."""
+        try:
+            name = urlsplit(f"//{host_header}").hostname
+        except ValueError:  # e.g. an unbalanced '[' in an IPv6 address
+            return False
+        allowed = set(self.allowed_hosts)
+        if self.public_url:
+            allowed.add(str(urlsplit(self.public_url).hostname))
+        return name is not None and name in allowed
 
     def resolved_database_url(self) -> str:
         """The database URL, creating the data directory for the default SQLite file."""

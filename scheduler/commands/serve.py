@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
     from scheduler.messages import settings_sentences
+    from web.access_log import log_config
     from web.settings import WebSettings
 
     try:
@@ -67,12 +68,18 @@ def run(args: argparse.Namespace) -> int:
     shown = make_url(url).render_as_string(hide_password=True)
     print(f"plyoplan: serving http://{args.host}:{args.port}/ (data: {shown}); "
           f"Ctrl+C stops.", file=sys.stderr)
+    if not settings.answers_to(args.host) and not settings.public_url:
+        print(f"plyoplan: answering only to the host names in PLYOPLAN_ALLOWED_HOSTS "
+              f"({', '.join(settings.allowed_hosts)}); add the name or address visitors "
+              f"use, or set PLYOPLAN_PUBLIC_URL.", file=sys.stderr)
     options: dict[str, Any] = {}
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters:
         # A worker deep in a solve may answer the supervisor's ping late; killing it
         # would drop every request it holds.
         options["timeout_worker_healthcheck"] = 60
+    # The access log names paths with plan ids and feed tokens: log_config redacts them.
     uvicorn.run("web.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, access_log=not args.no_access_log,
+                log_config=log_config(),
                 log_level="warning" if args.no_access_log else "info", **options)
     return 0

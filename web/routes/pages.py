@@ -23,7 +23,7 @@ from scheduler.errors import BadRequest, RulesConflict
 from scheduler.headline import headline
 from scheduler.ics import TITLES
 from scheduler.messages import validation_sentences
-from web.actions import SessionNotFound, mark_session, plan_new_week
+from web.actions import AlreadyMarked, SessionNotFound, mark_session, plan_new_week
 from web.deps import EngineDep, SettingsDep
 from web.forms import DAY_NAMES, KIND_LABELS, default_form, form_to_request
 from web.planning import Mark, busy_from_upload, why_by_session
@@ -45,15 +45,13 @@ from web.views import block_rows, local_time, week_grid
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-UPLOAD_LIMIT = 5 * 1024 * 1024  # bytes; a year of a busy calendar is far less
 
 
 def _render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
     templates = request.app.state.templates
+    # web.safety.SecurityHeaders adds CSP, no-referrer and no-store to every page.
     response: Response = templates.TemplateResponse(request, template, context,
                                                     status_code=status)
-    # The page carries the plan's secret feed link: never leak it as a referrer.
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -75,11 +73,10 @@ async def plan_from_form(request: Request, engine: EngineDep,
         upload = form.get("busy_file")
         filename, data = "", b""
         if isinstance(upload, UploadFile) and upload.filename:
-            filename, data = upload.filename, await upload.read(UPLOAD_LIMIT + 1)
+            # No bigger than the whole form, which web.safety.BodySizeLimit caps at 1 MB.
+            filename, data = upload.filename, await upload.read()
     week, errors = form_to_request(values)
-    if week is not None and len(data) > UPLOAD_LIMIT:
-        errors = ["Busy calendar file: it is larger than 5 MB; export just a few weeks."]
-    elif week is not None and data:
+    if week is not None and data:
         try:
             busy, _warnings = await run_in_threadpool(
                 busy_from_upload, data, filename, week.week_start, week.runner.timezone,
@@ -117,13 +114,16 @@ def _why_cached(request: Request, stored: StoredPlan) -> dict[str, list[dict[str
 
 def _plan_page(request: Request, stored: StoredPlan, settings: SettingsDep,
                status: int = 200, notice: str = "") -> Response:
+    # The request's own address is safe here: HostCheck let only allowed hosts in.
     base = (settings.public_url or str(request.base_url)).rstrip("/")
     https_url = f"{base}/feeds/{stored.feed_token}.ics"
     webcal_url = "webcal://" + https_url.split("://", 1)[1]
     schedule = stored.schedule
+    now = datetime.now(UTC)
     sessions = [
         {"s": s, "title": TITLES[s.kind], "start": local_time(s.start, schedule.timezone),
-         "end": local_time(s.end, schedule.timezone)}
+         "end": local_time(s.end, schedule.timezone), "begun": s.start <= now,
+         "not_logged": s.status == "planned" and s.end <= now}
         for s in schedule.sessions
     ]
     engine = request.app.state.engine
@@ -236,6 +236,8 @@ async def mark_from_page(plan_id: str, session_id: str, mark: str, request: Requ
         return _plan_page(request, stored, settings, 409,
                           "This week was changed in another window meanwhile; here is the "
                           "latest version. Mark the session again if you still need to.")
+    except AlreadyMarked as marked:
+        return _plan_page(request, load_plan(engine, plan_id), settings, 409, str(marked))
     except BadRequest as err:
         return _plan_page(request, load_plan(engine, plan_id), settings, 422, str(err))
     return RedirectResponse(f"/plans/{plan_id}#moved", status_code=303)

@@ -24,10 +24,15 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem,
                                                     "description": "No such plan or session."}}
 INVALID: dict[int | str, dict[str, Any]] = {422: {"model": InvalidInput,
                                                   "description": "Invalid input."}}
-STALE: dict[int | str, dict[str, Any]] = {409: {"model": Problem,
-                                                "description": "The version is not current."}}
+STALE: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem,
+          "description": "The version is not current, or the session is marked already."}}
 TAKEN: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "The runner's following week is planned already."}}
+# Every POST: web.safety refuses it before it reaches the route.
+GUARDED: dict[int | str, dict[str, Any]] = {
+    403: {"model": Problem, "description": "Sent by a browser from another site."},
+    413: {"model": Problem, "description": "The request body is over 1 MB."}}
 
 
 EXAMPLES: dict[str, Any] = {
@@ -55,7 +60,7 @@ def plan_out(stored: StoredPlan) -> dict[str, Any]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PlanOut,
-             responses={**INVALID}, summary="Plan a week")
+             responses={**INVALID, **GUARDED}, summary="Plan a week")
 def create_plan(request: Annotated[Request, Body(openapi_examples=EXAMPLES)],
                 engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
     """Plan the week of a request (DESIGN.md's request JSON). A week that cannot fit is
@@ -78,23 +83,29 @@ def _mark(plan_id: str, session_id: str, mark: Mark, body: MarkIn,
 
 
 @router.post("/{plan_id}/sessions/{session_id}/missed", response_model=ReplanOut,
-             responses={**NOT_FOUND, **STALE, **INVALID}, summary="Mark a session missed")
+             responses={**NOT_FOUND, **STALE, **INVALID, **GUARDED},
+             summary="Mark a session missed")
 def mark_missed(plan_id: str, session_id: str, body: MarkIn,
                 engine: EngineDep) -> dict[str, Any]:
-    """Re-plan the rest of the week around a missed session; the plan's version + 1."""
+    """Re-plan the rest of the week around a missed session; the plan's version + 1.
+    Earlier sessions nobody marked keep their times and stay `planned`; a session is
+    marked once (a done or missed one again: 409)."""
     return _mark(plan_id, session_id, "missed", body, engine)
 
 
 @router.post("/{plan_id}/sessions/{session_id}/done", response_model=ReplanOut,
-             responses={**NOT_FOUND, **STALE, **INVALID}, summary="Mark a session done")
+             responses={**NOT_FOUND, **STALE, **INVALID, **GUARDED},
+             summary="Mark a session done")
 def mark_done(plan_id: str, session_id: str, body: MarkIn,
               engine: EngineDep) -> dict[str, Any]:
-    """Record a session as done (re-planning what follows); the plan's version + 1."""
+    """Record a session as done (re-planning what follows); the plan's version + 1. Only
+    a session that has begun by `at` can be done (else 422); a session is marked once (a
+    done or missed one again: 409)."""
     return _mark(plan_id, session_id, "done", body, engine)
 
 
 @router.post("/{plan_id}/sessions/{session_id}/log", status_code=status.HTTP_201_CREATED,
-             response_model=LogEntry, responses={**NOT_FOUND, **INVALID},
+             response_model=LogEntry, responses={**NOT_FOUND, **INVALID, **GUARDED},
              summary="Log how a session went")
 def log_a_session(plan_id: str, session_id: str, body: LogIn,
                   engine: EngineDep) -> LogEntry:
@@ -106,7 +117,8 @@ def log_a_session(plan_id: str, session_id: str, body: LogIn,
 
 
 @router.post("/{plan_id}/next-week", status_code=status.HTTP_201_CREATED,
-             response_model=NextWeekOut, responses={**NOT_FOUND, **TAKEN, **INVALID},
+             response_model=NextWeekOut,
+             responses={**NOT_FOUND, **TAKEN, **INVALID, **GUARDED},
              summary="Plan the following week")
 def next_week(plan_id: str, engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
     """Plan the week after this plan for the same runner: the same request moved on seven
@@ -118,7 +130,7 @@ def next_week(plan_id: str, engine: EngineDep, settings: SettingsDep) -> dict[st
 
 
 @router.post("/{plan_id}/feed-token", response_model=PlanOut,
-             responses={**NOT_FOUND, **INVALID}, summary="Rotate the feed URL")
+             responses={**NOT_FOUND, **INVALID, **GUARDED}, summary="Rotate the feed URL")
 def rotate_feed(plan_id: str, engine: EngineDep) -> dict[str, Any]:
     """Give the plan a new secret feed URL; the old URL answers 404 from now on."""
     return plan_out(rotate_feed_token(engine, plan_id))
