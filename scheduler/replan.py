@@ -39,7 +39,7 @@ def replan(
     settings = get_settings()
     sit = read_situation(schedule, missed=missed, done=done, at=at, request=request)
     unchanged = sit.unchanged()
-    trial = schedule.model_copy(update={"sessions": unchanged})
+    trial = schedule.model_copy(update={"sessions": sit.as_happened(unchanged)})
     problems = hard_violations(sit.request, trial)
     if not sit.to_replace and not problems and not overlaps(unchanged):
         return _finish(sit, unchanged, "optimal")
@@ -95,7 +95,7 @@ def _finish(sit: Situation, sessions: list[PlannedSession], status: str) -> Sche
 
 def _not_possible(sit: Situation, status: str) -> Schedule:
     """Even giving sessions up cannot help: what already happened breaks a rule itself."""
-    past = sit.schedule.model_copy(update={"sessions": sit.fixed})
+    past = sit.schedule.model_copy(update={"sessions": sit.as_happened(sit.fixed)})
     broken = hard_violations(sit.request, past)
     if status == "unknown":
         text = "No re-plan was found within the time limit."

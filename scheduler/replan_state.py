@@ -50,6 +50,15 @@ class Situation:
         return [s.model_copy(update={"status": self.status[s.id]})
                 for s in self.schedule.sessions]
 
+    def as_happened(self, sessions: list[PlannedSession]) -> list[PlannedSession]:
+        """`sessions` as the rules' checks judge them: one that began before `at` happened
+        where it was (as done, whether or not anyone logged it), so a calendar changed
+        since does not break a rule with it, just as the model leaves it pinned. The plan
+        itself keeps such a session planned (not logged)."""
+        began = {s.id for s in self.fixed}
+        return [s.model_copy(update={"status": "done"})
+                if s.id in began and s.status == "planned" else s for s in sessions]
+
 
 def aware_at(at: datetime, request: Request) -> datetime:
     """`at` with the runner's zone when it came without an offset."""
