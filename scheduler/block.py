@@ -370,15 +370,15 @@ def block_to_ics(block: BlockPlan, *, stamp: datetime | None = None) -> bytes:
     cal = calendar_for(f"plyoplan block · {runner}")
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
     for schedule, target in zip(block.weeks, block.progression, strict=True):
+        zone = ZoneInfo(schedule.timezone)
         for session in schedule.sessions:
-            event = session_event(session, stamp)
+            description = None
             if session.kind is Kind.plyo:
-                del event["DESCRIPTION"]
-                event.add("description", plyo_description(
+                description = plyo_description(
                     session.drills, strides=target.strides,
                     stride_seconds=get_progression_settings().stride_seconds,
-                    technique=target.deload))
-            cal.add_component(event)
+                    technique=target.deload)
+            cal.add_component(session_event(session, stamp, zone, description=description))
     if block.weeks:
         first = block.weeks[0].week_start - timedelta(days=366)
         last = block.weeks[-1].week_start + timedelta(days=2 * 366)

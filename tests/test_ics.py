@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import icalendar
 from hypothesis import HealthCheck, given, settings
@@ -64,7 +65,7 @@ def whole_calendar_by_icalendar(schedule, stamp) -> bytes:
     """The same calendar serialized in one piece by icalendar, zone added as a component."""
     cal = calendar_for(f"plyoplan · {schedule.request.runner.name}")
     for session in schedule.sessions:
-        cal.add_component(session_event(session, stamp))
+        cal.add_component(session_event(session, stamp, ZoneInfo(schedule.timezone)))
     add_timezone(cal, schedule.timezone, schedule.week_start)
     return bytes(cal.to_ical())
 

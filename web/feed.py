@@ -7,6 +7,8 @@ What makes it behave in Google, Apple and Outlook calendars:
 - missed and dropped sessions stay as STATUS:CANCELLED for `feed_cancelled_days`, long
   enough for every subscriber to see them go, then leave the feed;
 - times carry a TZID with its VTIMEZONE; no METHOD (a feed is not a scheduling message);
+- every text (the runner's name above all) is escaped as RFC 5545 TEXT, so no name can
+  add a line, a property or an event to the feed;
 - REFRESH-INTERVAL / X-PUBLISHED-TTL ask for an hourly refresh, and ETag/Last-Modified
   let a client's repeated fetch end in 304 Not Modified.
 
@@ -32,7 +34,7 @@ from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from scheduler.domain import PlannedSession
-from scheduler.ics import calendar_for, session_event
+from scheduler.ics import calendar_for, calendar_text, session_event
 from web.db import FeedToken, Plan, Runner, SessionRow
 from web.store import CANCELLED, token_hash
 
@@ -139,12 +141,11 @@ class TokenLookup:
         return FeedLookup(str(rows[0][1]), plans)
 
 
-def _served_session(row: SessionRow, tz: ZoneInfo) -> PlannedSession:
-    """The session as the row last served it, in the runner's zone (a TZID, not an offset)."""
+def _served_session(row: SessionRow) -> PlannedSession:
+    """The session as the row last served it."""
     session = PlannedSession.model_validate(row.data)
     return session.model_copy(update={
-        "start": row.start.astimezone(tz), "end": row.end.astimezone(tz),
-        "status": row.status, "sequence": row.sequence,
+        "start": row.start, "end": row.end, "status": row.status, "sequence": row.sequence,
     })
 
 
@@ -164,8 +165,11 @@ def render_feed(engine: Engine, found: FeedLookup, *, now: datetime, cancelled_d
         ).all() if plan_ids else []
     window = timedelta(days=cancelled_days)
     cal = calendar_for(f"plyoplan · {runner.name}")
-    cal.add("x-wr-caldesc", f"Training weeks planned by plyoplan for {runner.name}")
-    cal.add("x-wr-timezone", runner.timezone)
+    # Escaped by calendar_text: icalendar writes these unescaped, and a name with a line
+    # break would otherwise end the line and start whatever follows it.
+    cal.add("x-wr-caldesc", calendar_text(
+        f"Training weeks planned by plyoplan for {runner.name}"))
+    cal.add("x-wr-timezone", calendar_text(runner.timezone))
     refresh = timedelta(minutes=refresh_minutes)
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(refresh))
@@ -181,9 +185,9 @@ def render_feed(engine: Engine, found: FeedLookup, *, now: datetime, cancelled_d
                 continue
             valid_until = min(valid_until, leaves)
         last_change = max(last_change, session_row.last_modified)
-        session = _served_session(session_row, ZoneInfo(zone))
-        cal.add_component(session_event(session, session_row.last_modified))
-        days.append(session.start.date())
+        session = _served_session(session_row)
+        cal.add_component(session_event(session, session_row.last_modified, ZoneInfo(zone)))
+        days.append(session.start.astimezone(ZoneInfo(zone)).date())
     if days:
         # VTIMEZONE rules for just the weeks the events use keep the feed small.
         cal.add_missing_timezones(first_date=min(days) - timedelta(days=7),
