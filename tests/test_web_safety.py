@@ -234,6 +234,7 @@ def test_a_forged_host_header_is_refused_and_never_becomes_a_link(server, client
         assert response.status_code == 400, path
         assert "PLYOPLAN_ALLOWED_HOSTS" in response.text
         assert "evil.example" not in response.text
+        assert response.headers["x-content-type-options"] == "nosniff"
     page = client.get(f"/plans/{plan['id']}").text
     stylesheet, webcal, copy = page_links(page)
     assert stylesheet == "/static/style.css"

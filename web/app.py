@@ -155,14 +155,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.inline_db = engine.dialect.name == "sqlite"
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    # The last added runs first: the host is checked, every answer gets the security
-    # headers, cross-site changes and oversize bodies are refused, then the feed (the hot
-    # path) is answered ahead of routing.
+    # The last added runs first: every answer gets the security headers (refusals too),
+    # the host is checked, cross-site changes and oversize bodies are refused, then the
+    # feed (the hot path) is answered ahead of routing.
     app.add_middleware(feeds.FeedMiddleware, state=app.state)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(CrossSiteCheck, settings=settings)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(HostCheck, settings=settings)
+    app.add_middleware(SecurityHeaders)
     app.include_router(plans.router)
     app.include_router(pages.router)
     _install_error_handlers(app)

@@ -1,11 +1,12 @@
 """What keeps the web app safe on a public host, as pure ASGI middleware in front of the
-framework (so each check also guards the feed, which is answered before routing):
+framework (so each check also guards the feed, which is answered before routing), in the
+order they run:
 
+- `SecurityHeaders`: CSP with `frame-ancestors 'none'`, `nosniff`, no referrer, and
+  `Cache-Control: no-store` on every response that does not set its own caching.
 - `HostCheck`: only host names the operator allowed (`WebSettings.answers_to`); every
   absolute link the app builds comes from a checked name, never from whatever Host a
   request claims.
-- `SecurityHeaders`: CSP with `frame-ancestors 'none'`, `nosniff`, no referrer, and
-  `Cache-Control: no-store` on every response that does not set its own caching.
 - `CrossSiteCheck`: a change (any POST) sent by a browser from another site is refused,
   so a page elsewhere cannot mark a session missed or rotate a feed link.
 - `BodySizeLimit`: request bodies over 1 MB are refused while they arrive.
