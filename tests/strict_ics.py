@@ -5,6 +5,7 @@ or the local time is one the zone's clock shows twice."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from ical.calendar import Calendar
 from ical.calendar_stream import IcsCalendarStream
 from icalendar.timezone import is_utc
 
-__all__ = ["read_strictly", "as_calendars_keep_it"]
+__all__ = ["read_strictly", "as_calendars_keep_it", "extra_text"]
 
 
 def _repeated_hour(moment: datetime, zone: ZoneInfo) -> bool:
@@ -60,3 +61,11 @@ def as_calendars_keep_it(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "".join(c for c in text if c in "\t\n" or not (
         ord(c) < 0x20 or ord(c) == 0x7F or 0xD800 <= ord(c) <= 0xDFFF))
+
+
+def extra_text(calendar: Calendar, name: str) -> list[str]:
+    """The values of an X- property as TEXT (RFC 5545 3.3.11): the strict parser keeps
+    them as written, escapes and all."""
+    def unescape(raw: str) -> str:
+        return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], raw)
+    return [unescape(str(p.value)) for p in calendar.extras if p.name == name.lower()]

@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
 from scheduler.domain import Schedule
-from tests.live_server import create, mark
+from tests.live_server import create, mark, serve_in_process
+from tests.strict_ics import as_calendars_keep_it, extra_text, read_strictly
 from tests.weeks import example
 from web.db import make_engine
 from web.feed import TokenLookup, render_feed
@@ -193,3 +196,88 @@ def test_cancelled_sessions_stay_for_14_days_then_leave_the_feed(client, server)
         assert last_modified == changed_at.astimezone(UTC) + timedelta(days=14)
     finally:
         engine.dispose()
+
+
+def small_week(runner: str) -> dict[str, Any]:
+    """A week that plans in milliseconds: two runs, two free evenings."""
+    return {"runner": {"name": runner, "timezone": "Europe/Berlin"},
+            "week_start": "2026-11-30",
+            "availability": {"tue": [["18:00", "19:00"]], "thu": [["07:00", "08:00"]]},
+            "sessions": [{"kind": "easy", "minutes": 30}, {"kind": "tempo", "minutes": 40}]}
+
+
+def assert_feed_is_exactly_the_plan(data: bytes, body: dict[str, Any], runner: str) -> None:
+    """The strict parser reads the feed; its events are the plan's sessions, no more, and
+    the runner's name comes back as written (as far as a calendar can hold it)."""
+    strict = read_strictly(data, "Europe/Berlin")
+    name = f"plyoplan · {as_calendars_keep_it(runner)}"
+    assert strict.name == [name]
+    assert extra_text(strict, "X-WR-CALNAME") == [name]
+    assert extra_text(strict, "X-WR-CALDESC") == [
+        f"Training weeks planned by plyoplan for {as_calendars_keep_it(runner)}"]
+    assert {e.uid: (e.dtstart, e.dtend) for e in strict.events} == {
+        s["id"]: (datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"]))
+        for s in body["schedule"]["sessions"]}
+    assert (strict.todos, strict.journal, strict.freebusy) == ([], [], [])
+    loose = icalendar.Calendar.from_ical(data)
+    assert [str(e["UID"]) for e in loose.walk("VEVENT")] == [e.uid for e in strict.events]
+
+
+# Names a runner may type, and names made to break a feed: line breaks of every kind,
+# TEXT's own escapes, control characters, lines that look like properties.
+RUNNER_NAMES = st.one_of(
+    st.text(min_size=1, max_size=80),
+    st.lists(st.sampled_from(["\\", ";", ",", ":", '"', "\n", "\r", "\r\n", "\\n", "\\N",
+                              "BEGIN:VEVENT", "END:VCALENDAR", "UID:x", "\x00", "\x1c",
+                              "\u2028", "é", "😀", " ", "Ana"]),
+             min_size=1, max_size=10).map("".join).filter(lambda name: len(name) <= 80),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runner=RUNNER_NAMES)
+def test_any_runner_name_gives_a_valid_feed_of_exactly_the_plans_events(server, runner):
+    with server.client() as client:
+        body = create(client, small_week(runner))
+        response = client.get(body["feed_url"])
+    assert response.status_code == 200
+    assert_feed_is_exactly_the_plan(response.content, body, runner)
+
+
+# 80 characters that, written unescaped, close the name's line and add an event.
+INJECTED = "\nBEGIN:VEVENT\nUID:x\nDTSTAMP:20261201T000000Z\nDTSTART:20261202T100000Z\nEND:VEVENT"
+
+
+def test_a_name_that_spells_an_event_adds_none_even_with_assertions_off(tmp_path):
+    # `python -O` strips the assertion in icalendar that otherwise turns such a feed
+    # into a 500; the feed must be safe by its escaping alone.
+    assert len(INJECTED) <= 80
+    with serve_in_process(tmp_path / "plyoplan.db", env={"PYTHONOPTIMIZE": "1"}) as live, \
+            live.client() as client:
+        body = create(client, small_week(INJECTED))
+        response = client.get(body["feed_url"])
+    assert response.status_code == 200
+    assert_feed_is_exactly_the_plan(response.content, body, INJECTED)
+    assert "\r\nUID:x\r\n" not in response.text
+
+
+def pieces_of(plan_id: str, length: int = 6) -> set[str]:
+    return {plan_id[i:i + length] for i in range(len(plan_id) - length + 1)}
+
+
+def test_calendar_uids_carry_no_part_of_the_plan_id_and_stay_across_replans(client):
+    first = create(client, example("office_worker"))
+    tempo = next(s for s in first["schedule"]["sessions"] if s["kind"] == "tempo")
+    moved = mark(client, first, tempo["id"], "missed", BEFORE_THE_WEEK)
+    response = client.post(f"/api/plans/{first['id']}/next-week")
+    assert response.status_code == 201, response.text
+    second = response.json()
+    uids = set(strict_events(client.get(first["feed_url"]).text))
+
+    assert uids == ({s["id"] for s in moved["schedule"]["sessions"]}
+                    | {s["id"] for s in second["schedule"]["sessions"]})
+    assert {s["id"] for s in moved["schedule"]["sessions"]} == {
+        s["id"] for s in first["schedule"]["sessions"]}  # a moved session keeps its UID
+    secrets = pieces_of(first["id"]) | pieces_of(second["id"])
+    for uid in uids:
+        assert not [piece for piece in secrets if piece in uid], uid

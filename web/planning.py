@@ -10,6 +10,7 @@ Re-planning and explanations come from `scheduler.replan`, `scheduler.explain` a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -53,6 +54,13 @@ class CalendarsBusy(BadRequest):
     retry_after_seconds = 30
 
 
+def plan_tag(plan_id: str) -> str:
+    """What makes the session ids of one plan differ from another's: a hash of the plan
+    id, never a piece of it. Session ids are the calendar UIDs every app the feed is
+    shared with sees, and the plan id is what lets someone change the plan."""
+    return hashlib.sha256(f"plyoplan session ids of plan {plan_id}".encode()).hexdigest()[:8]
+
+
 def _unique_ids(request: Request, plan_id: str) -> Request:
     runner = re.sub(r"[^a-z0-9]+", "-", request.runner.name.lower()).strip("-")[:30]
     counts: Counter[str] = Counter()
@@ -61,7 +69,7 @@ def _unique_ids(request: Request, plan_id: str) -> Request:
         counts[wanted.kind] += 1
         if wanted.id is None:
             sid = (f"{runner or 'runner'}-{request.week_start}-{wanted.kind}-"
-                   f"{counts[wanted.kind]}-{plan_id[:8]}")
+                   f"{counts[wanted.kind]}-{plan_tag(plan_id)}")
             wanted = wanted.model_copy(update={"id": sid})
         sessions.append(wanted)
     return request.model_copy(update={"sessions": sessions})

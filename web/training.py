@@ -22,7 +22,7 @@ from scheduler.errors import BadRequest
 from scheduler.training_log import LogEntry, apply_log, entry_for
 from scheduler.week import Week
 from web.actions import SessionNotFound
-from web.planning import SOLVER_SLOTS, plan_request, prepare_request, read_calendar_urls
+from web.planning import SOLVER_SLOTS, plan_request, plan_tag, prepare_request, read_calendar_urls
 from web.schemas import LogIn
 from web.store import (
     StoredPlan,
@@ -68,7 +68,7 @@ def base_request(engine: Engine, stored: StoredPlan) -> Request:
 def _next_id(given: str | None, plan_id: str, week_start: str, next_start: str) -> str | None:
     """A session id for the week after: ids the app made are made again for the new plan;
     an id the runner gave carries the new week's Monday, so calendar UIDs stay unique."""
-    if given is None or (given.endswith(f"-{plan_id[:8]}") and f"-{week_start}-" in given):
+    if given is None or (given.endswith(f"-{plan_tag(plan_id)}") and f"-{week_start}-" in given):
         return None
     stem = re.sub(rf"-{re.escape(week_start)}$", "", given)
     suffix = f"-{next_start}"
