@@ -220,7 +220,8 @@ def test_more_than_2000_busy_intervals_are_refused(client):
 def test_a_calendar_that_drips_a_byte_a_second_is_cut_off_at_the_deadline(
         trusting_server, monkeypatch):
     monkeypatch.setattr(calendar_fetch, "FETCH_DEADLINE_SECONDS", 1.0)
-    with serve_calendar() as slow, httpx.Client(base_url=trusting_server.url, timeout=10.0) as client:
+    with serve_calendar() as slow, \
+            httpx.Client(base_url=trusting_server.url, timeout=10.0) as client:
         slow.drip_seconds = 1.0
         url = f"http://127.0.0.1:{slow.port}/work.ics"
         began = time.monotonic()
