@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import StaticPool
 
@@ -189,7 +190,16 @@ SCHEMA_LOCK = 0x706C796F
 def create_schema(engine: Engine) -> None:
     """Create the tables that are missing (first start); existing data is kept."""
     if engine.dialect.name != "postgresql":
-        Base.metadata.create_all(engine)
+        # Server processes starting at once on a new SQLite file can each find a table
+        # missing, and all but one fail on its CREATE TABLE; checking again finds it
+        # there (a few rounds: the other process may still be creating the next one).
+        for attempt in range(5):
+            try:
+                Base.metadata.create_all(engine)
+                return
+            except OperationalError as err:
+                if "already exists" not in str(err) or attempt == 4:
+                    raise
         return
     # Several servers (or worker processes) starting at once on an empty database would
     # each find the tables missing and all but one fail on CREATE TABLE. The first to
