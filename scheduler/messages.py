@@ -124,13 +124,20 @@ def _got(value: Any, text: str) -> str:
     return f" (got {shown})"
 
 
+def _writable(sentence: str) -> str:
+    # A sentence quotes the input, which may hold a lone surrogate ("\ud800" in JSON is
+    # valid); UTF-8 cannot carry one, so it is shown escaped rather than failing the reply.
+    return sentence.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def validation_sentences(error: ValidationError) -> list[str]:
-    return [_sentence(e) for e in error.errors(include_url=False)]  # type: ignore[arg-type]
+    return [_writable(_sentence(e))  # type: ignore[arg-type]
+            for e in error.errors(include_url=False)]
 
 
 def error_sentences(errors: list[dict]) -> list[str]:
     """Sentences for pydantic-style error dicts (e.g. from a web framework's validation)."""
-    return [_sentence(e) for e in errors]
+    return [_writable(_sentence(e)) for e in errors]
 
 
 def settings_sentences(error: ValidationError, prefix: str = "PLYOPLAN_") -> list[str]:

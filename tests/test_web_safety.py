@@ -380,3 +380,12 @@ def test_marking_missed_without_a_body_says_version_is_required(client, plan):
         assert response.status_code == 422
         assert response.json()["detail"] == ["Field 'version' is required."]
 
+
+
+def test_a_name_with_a_lone_surrogate_is_422_with_a_sentence_not_500(client):
+    request = example("office_worker")
+    request["runner"]["name"] = "\ud800Ana"  # valid JSON text once escaped; no UTF-8 string
+    response = client.post("/api/plans", content=json.dumps(request),
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0].startswith("Field 'runner.name': input should be")
