@@ -376,7 +376,6 @@ def test_replan_command_names_an_unknown_session(tmp_path, capsys):
 
 
 def test_replan_command_refits_the_week_around_a_new_busy_calendar(tmp_path, capsys):
-    pytest.importorskip("scheduler.calendars", reason="the calendar reader is not installed")
     request = week(EVENINGS, [("tempo", "tempo", 50), ("easy", "easy", 40), ("long", "long", 90)])
     plan = hand_plan(request, {"tempo": ("tue", "07:00"), "easy": ("wed", "18:00"),
                                "long": ("sat", "08:00")})
