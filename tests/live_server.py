@@ -53,6 +53,13 @@ def create(client: httpx.Client, request: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def checked(body: dict[str, Any]) -> Schedule:
+    """The schedule of an API answer, through the independent oracle."""
+    schedule = Schedule.model_validate(body["schedule"])
+    assert_valid(schedule)
+    return schedule
+
+
 def mark(client: httpx.Client, body: dict[str, Any], session_id: str, what: str,
          at: str) -> dict[str, Any]:
     """Mark a session of a created plan missed or done at `at`: 200, and the re-planned

@@ -76,6 +76,12 @@ EVENINGS = {"tue": [["07:00", "08:00"]], "wed": [["18:00", "19:00"]],
             "thu": [["07:00", "07:40"]], "sat": [["08:00", "10:00"]]}
 
 
+def busy_over(request: Request, session: PlannedSession, summary: str) -> Request:
+    """The request with a new busy event right where `session` sits."""
+    return request.model_copy(update={"busy": [*request.busy, BusyInterval(
+        start=session.start, end=session.end, summary=summary)]})
+
+
 def test_missed_tempo_is_re_placed_with_its_id_and_the_diff_says_what_moved_and_why():
     request = week(EVENINGS, [("tempo", "tempo", 50), ("easy", "easy", 40), ("long", "long", 90)])
     plan = hand_plan(request, {"tempo": ("tue", "07:00"), "easy": ("wed", "18:00"),
@@ -202,8 +208,7 @@ def test_a_past_session_nobody_marked_is_not_moved_by_a_calendar_that_changed_af
     request = load_request(EXAMPLES / "office_worker.json")
     plan = plan_week(request)
     first = plan.sessions[0]
-    busier = request.model_copy(update={"busy": [*request.busy, BusyInterval(
-        start=first.start, end=first.end, summary="Overtime")]})
+    busier = busy_over(request, first, "Overtime")
     result = replan(plan, at=first.end, request=busier)
     assert_valid(as_happened(result, first.end))
     assert (by_id(result)[first.id].start, by_id(result)[first.id].status) == (
@@ -223,8 +228,7 @@ def test_a_changed_calendar_moves_only_the_session_it_hits():
     request = load_request(EXAMPLES / "office_worker.json")
     plan = plan_week(request)
     hit = next(s for s in plan.sessions if s.kind is Kind.tempo)
-    busier = request.model_copy(update={"busy": [*request.busy, BusyInterval(
-        start=hit.start, end=hit.end, summary="Dentist")]})
+    busier = busy_over(request, hit, "Dentist")
     result = replan(plan, at=local("mon", "00:00"), request=busier)
     assert_valid(result)
     moved = {s.id for s in result.sessions if s.start != by_id(plan)[s.id].start}
@@ -242,8 +246,7 @@ def test_a_done_session_is_not_moved_by_a_calendar_that_changed_after_it():
     request = load_request(EXAMPLES / "office_worker.json")
     plan = plan_week(request)
     first = plan.sessions[0]
-    busier = request.model_copy(update={"busy": [*request.busy, BusyInterval(
-        start=first.start, end=first.end, summary="Overtime")]})
+    busier = busy_over(request, first, "Overtime")
     result = replan(plan, done=[first.id], at=first.end, request=busier)
     assert_valid(result)
     assert by_id(result)[first.id].start == first.start

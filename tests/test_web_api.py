@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from scheduler.domain import Schedule
-from tests.live_server import create, serve_in_thread
-from tests.oracle import assert_valid
+from tests.live_server import checked, create, serve_in_thread
 from tests.weeks import example
 from web.settings import WebSettings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BEFORE_THE_WEEK = "2026-11-29T12:00:00+01:00"  # the Sunday before the examples' week
-
-
-def checked(body: dict[str, Any]) -> Schedule:
-    """The API's schedule, through the independent oracle."""
-    schedule = Schedule.model_validate(body["schedule"])
-    assert_valid(schedule)
-    return schedule
 
 
 def test_creating_a_plan_answers_201_with_id_version_schedule_and_feed_url(client):

@@ -21,9 +21,7 @@ import pytest
 from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy import Engine, text
 
-from scheduler.domain import Schedule
-from tests.live_server import LiveServer, create, mark, serve_in_thread, squad_week
-from tests.oracle import assert_valid
+from tests.live_server import LiveServer, checked, create, mark, serve_in_thread, squad_week
 from tests.postgres_server import (
     PostgresMissing,
     create_database,
@@ -86,13 +84,6 @@ def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:
 def tables(engine: Engine) -> set[str]:
     return {r[0] for r in rows(engine, "SELECT table_name FROM information_schema.tables "
                                        "WHERE table_schema = 'public'")}
-
-
-def checked(body: dict[str, Any]) -> Schedule:
-    """The API's schedule, through the independent oracle."""
-    schedule = Schedule.model_validate(body["schedule"])
-    assert_valid(schedule)
-    return schedule
 
 
 def feed_events(client: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:

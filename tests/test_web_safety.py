@@ -15,9 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from scheduler.domain import Schedule
-from tests.live_server import LiveServer, create, serve_in_process, serve_in_thread
-from tests.oracle import assert_valid
+from tests.live_server import LiveServer, checked, create, serve_in_process, serve_in_thread
 from tests.weeks import example
 
 MB = 1024 * 1024
@@ -293,12 +291,6 @@ def test_the_access_log_never_shows_plan_ids_session_ids_or_feed_tokens(tmp_path
 
 
 # Sessions are done only when the runner says so
-
-
-def checked(body: dict[str, Any]) -> Schedule:
-    schedule = Schedule.model_validate(body["schedule"])
-    assert_valid(schedule)
-    return schedule
 
 
 def test_marking_a_session_missed_leaves_earlier_unmarked_sessions_planned(client):
