@@ -17,7 +17,7 @@ def _start(url: str) -> None:
 
 def test_processes_starting_at_once_on_a_new_sqlite_file_all_create_the_schema(tmp_path):
     with ProcessPoolExecutor(4) as pool:
-        for round_ in range(10):
+        for round_ in range(40):
             url = f"sqlite:///{tmp_path / f'plyoplan-{round_}.db'}"
             for started in [pool.submit(_start, url) for _ in range(4)]:
                 started.result()  # raises the process's error, if any

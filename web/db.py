@@ -12,6 +12,8 @@ Times are stored as naive UTC (SQLite has no time zones) and come back aware.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -120,7 +122,7 @@ class FeedToken(Base):
 
 
 class LogRow(Base):
-    """How one session went: a training-log entry (`scheduler.training_log.LogEntry`).
+    """How one session went: a training-log entry (`scheduler.block.training_log.LogEntry`).
 
     Kept per runner, because the next week reads every entry of the days before it,
     whichever of the runner's plans the session was in; logging a session again replaces
@@ -161,8 +163,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets feed readers go on while a re-plan writes; the busy timeout makes a
     # second writer wait for the first instead of failing at once.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
+    # Turning WAL on needs the file to itself; processes opening a new file at once can be
+    # told "locked" without the busy timeout being waited (SQLite refuses to wait where
+    # waiting could deadlock), so it is tried again after a pause.
+    for attempt in range(50):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == 49:
+                raise
+            time.sleep(0.1)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
