@@ -3,7 +3,7 @@
 Rows (milliseconds, medians of --repeat runs, wall clock and process CPU):
 - each solvable example as an 8-week block, next to one week's `plan_week` of the same
   request; ratios: block / target (150 ms) and block / (8 x one week);
-- generated runners (`scheduler.generate`, fixed seed, only requests whose first week
+- generated runners (`generate`, fixed seed, only requests whose first week
   has a plan): median and slowest block over the sample.
 
 The machine may be shared: CPU time is shown next to wall time because it is what the
@@ -20,11 +20,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from scheduler.block import plan_block
-from scheduler.errors import RulesConflict
-from scheduler.generate import random_requests
-from scheduler.io import load_request
-from scheduler.solve import plan_week
+from generate import random_requests
+
+from scheduler.block.plan import plan_block
+from scheduler.core.errors import RulesConflict
+from scheduler.core.io import load_request
+from scheduler.model.solve import plan_week
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 150.0  # an 8-week block, median

@@ -34,8 +34,14 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.calendar_fetch import MAX_CALENDAR_BYTES
-from scheduler.calendars import BusyOptions, BusyReading, CalendarError, busy_from_ics, read_busy
+from scheduler.calendars.fetch import MAX_CALENDAR_BYTES
+from scheduler.calendars.read import (
+    BusyOptions,
+    BusyReading,
+    CalendarError,
+    busy_from_ics,
+    read_busy,
+)
 
 REAL_CALENDARS = Path(__file__).resolve().parents[1] / "tests" / "data" / "calendars"
 # A week in which each real calendar file has events, so the expansion really runs.

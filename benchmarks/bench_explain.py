@@ -24,11 +24,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scheduler.cli import main as main_cli
-from scheduler.domain import WEEKDAYS, Request
-from scheduler.explain import Verdict, WeekProbe, explain_infeasible, find_conflict
-from scheduler.fixes import week_fits
-from scheduler.io import load_request
-from scheduler.solve import plan_week
+from scheduler.core.domain import WEEKDAYS, Request
+from scheduler.core.io import load_request
+from scheduler.explain.fixes import week_fits
+from scheduler.explain.probe import Verdict, WeekProbe, explain_infeasible, find_conflict
+from scheduler.model.solve import plan_week
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 100.0  # infeasible week -> minimal explanation, median

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from scheduler.domain import BusyInterval, Schedule
-from scheduler.io import load_request
-from scheduler.replan import replan
-from scheduler.solve import plan_week
+from scheduler.core.domain import BusyInterval, Schedule
+from scheduler.core.io import load_request
+from scheduler.model.solve import plan_week
+from scheduler.replan.replan import replan
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TARGET_MS = 15.0

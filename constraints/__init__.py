@@ -17,7 +17,7 @@ from constraints.rest_days import RestDays
 from constraints.spread_key_workouts import SpreadKeyWorkouts
 from constraints.time_of_day import TimeOfDay
 from constraints.weekly_contacts import WeeklyContacts
-from scheduler.domain import HARD_RULE_KEYS, Request, Schedule
+from scheduler.core.domain import HARD_RULE_KEYS, Request, Schedule
 
 __all__ = [
     "HARD_RULES", "SOFT_RULES", "ALL_RULES", "HARD_KEYS", "rule_by_key",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.availability import free_windows
-from scheduler.domain import Request, Schedule
+from scheduler.core.availability import free_windows
+from scheduler.core.domain import Request, Schedule
 
 __all__ = ["Availability"]
 

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
-from scheduler.domain import KEY_KINDS, Kind, PlannedSession, Request, Schedule
-from scheduler.week import Week
+from scheduler.core.domain import KEY_KINDS, Kind, PlannedSession, Request, Schedule
+from scheduler.core.week import Week
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
-    from scheduler.variables import WeekVars
+    from scheduler.core.variables import WeekVars
 
 __all__ = ["Severity", "Violation", "PenaltyTerm", "Rule", "WeekView", "COUNTED",
            "hours_between"]

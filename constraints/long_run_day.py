@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.domain import WEEKDAYS, Kind, Request, Schedule
-from scheduler.settings import get_settings
+from scheduler.core.domain import WEEKDAYS, Kind, Request, Schedule
+from scheduler.core.settings import get_settings
 
 __all__ = ["LongRunDay"]
 

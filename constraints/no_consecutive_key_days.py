@@ -7,7 +7,7 @@ same, so the rule forbids that too.
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, context_is_key
-from scheduler.domain import Request, Schedule
+from scheduler.core.domain import Request, Schedule
 
 __all__ = ["NoConsecutiveKeyDays"]
 

@@ -7,7 +7,7 @@ long run, race) needs them fresh. Holds across the week boundary via `context`.
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, context_is_key
-from scheduler.domain import Kind, Request, Schedule
+from scheduler.core.domain import Kind, Request, Schedule
 
 __all__ = ["NoPlyoBeforeKey"]
 

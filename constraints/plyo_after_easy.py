@@ -7,7 +7,7 @@ hard days hard and easy days easy.
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, hours_between
-from scheduler.domain import Kind, Request, Schedule
+from scheduler.core.domain import Kind, Request, Schedule
 
 __all__ = ["PlyoAfterEasy"]
 

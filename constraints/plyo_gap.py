@@ -9,7 +9,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, hours_between
-from scheduler.domain import Kind, Request, Schedule
+from scheduler.core.domain import Kind, Request, Schedule
 
 __all__ = ["PlyoGap"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.domain import Request, Schedule
+from scheduler.core.domain import Request, Schedule
 
 __all__ = ["RestDays"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import combinations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.domain import Request, Schedule
-from scheduler.settings import get_settings
+from scheduler.core.domain import Request, Schedule
+from scheduler.core.settings import get_settings
 
 __all__ = ["SpreadKeyWorkouts"]
 

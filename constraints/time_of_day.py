@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.domain import Request, Schedule
-from scheduler.settings import get_settings
-from scheduler.week import Week, local_datetime
+from scheduler.core.domain import Request, Schedule
+from scheduler.core.settings import get_settings
+from scheduler.core.week import Week, local_datetime
 
 __all__ = ["TimeOfDay", "PARTS_OF_DAY"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.domain import Kind, Request, Schedule
+from scheduler.core.domain import Kind, Request, Schedule
 
 __all__ = ["WeeklyContacts"]
 

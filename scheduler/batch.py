@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from scheduler.busy_import import with_calendars
-from scheduler.domain import Request, Schedule
-from scheduler.errors import BadRequest, PlyoplanError
-from scheduler.explain import explain_infeasible
-from scheduler.headline import reason
-from scheduler.ics import schedule_to_ics
-from scheduler.io import load_request, parse_model, write_text
-from scheduler.solve import plan_week
+from scheduler.calendars.busy_import import with_calendars
+from scheduler.core.domain import Request, Schedule
+from scheduler.core.errors import BadRequest, PlyoplanError
+from scheduler.core.io import load_request, parse_model, write_text
+from scheduler.explain.headline import reason
+from scheduler.explain.probe import explain_infeasible
+from scheduler.export.ics import schedule_to_ics
+from scheduler.model.solve import plan_week
 
 __all__ = ["BatchItem", "BatchResult", "Outcome", "collect_requests", "safe_name",
            "plan_one", "plan_batch", "default_workers", "NOT_PLANNED_REASONS"]

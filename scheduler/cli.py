@@ -14,8 +14,8 @@ import sys
 from pydantic import ValidationError
 
 from scheduler import commands
-from scheduler.errors import BadRequest, PlyoplanError, RulesConflict
-from scheduler.messages import settings_sentences
+from scheduler.core.errors import BadRequest, PlyoplanError, RulesConflict
+from scheduler.core.messages import settings_sentences
 
 __all__ = ["main", "EXIT_OK", "EXIT_BAD_INPUT", "EXIT_CONFLICT"]
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.calendars import BusyOptions, BusyReading, busy_from_ics
+from scheduler.calendars.read import BusyOptions, BusyReading, busy_from_ics
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Real exports of calendar programs (tests/data/calendars/NOTICE says where each is from).

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from scheduler.domain import Schedule
+from scheduler.core.domain import Schedule
 from tests.oracle import assert_valid
 from web.app import create_app
 from web.settings import WebSettings

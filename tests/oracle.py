@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from itertools import combinations
 
 from constraints import COUNTED, hard_violations, soft_penalties
-from scheduler.domain import Request, Schedule
-from scheduler.sessions import session_specs
+from scheduler.core.domain import Request, Schedule
+from scheduler.core.sessions import session_specs
 
 
 def _utc(moment: datetime) -> datetime:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
-from scheduler.domain import WEEKDAYS, Request
+from scheduler.core.domain import WEEKDAYS, Request
 
 ZONES = ["Europe/Berlin", "America/New_York", "America/Chicago", "Australia/Sydney",
          "Asia/Kolkata", "UTC", "Europe/London", "America/Sao_Paulo"]
@@ -37,7 +37,7 @@ def windows(draw) -> list[list[str]]:
 def busy(draw, monday: date, zone: str) -> list[dict]:
     from zoneinfo import ZoneInfo
 
-    from scheduler.week import local_datetime
+    from scheduler.core.week import local_datetime
 
     out = []
     for _ in range(draw(st.integers(0, 4))):

@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
+from benchmarks.baselines import SLOT, build_naive_model, plan_week_greedy, plan_week_naive
+from benchmarks.generate import random_requests, request_data
 from constraints import soft_penalties
-from scheduler.baselines import SLOT, build_naive_model, plan_week_greedy, plan_week_naive
-from scheduler.domain import Request
-from scheduler.generate import random_requests, request_data
-from scheduler.io import load_request
-from scheduler.solve import enforce_rules, extract_sessions, new_solver, plan_week
+from scheduler.core.domain import Request
+from scheduler.core.io import load_request
+from scheduler.model.solve import enforce_rules, extract_sessions, new_solver, plan_week
 from tests.oracle import assert_planned_all, assert_valid
 from tests.weeks import at
 from tests.weeks import request as week

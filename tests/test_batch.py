@@ -15,8 +15,8 @@ from icalendar import Calendar
 from scheduler.batch import collect_requests, plan_batch, safe_name
 from scheduler.cli import main
 from scheduler.commands.batch import Progress
-from scheduler.domain import Schedule
-from scheduler.io import load_request
+from scheduler.core.domain import Schedule
+from scheduler.core.io import load_request
 from tests.oracle import assert_planned_all, assert_valid
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from constraints.base import hours_between
-from scheduler.block import BlockPlan, block_to_ics, contacts_chart_svg, solve_block
+from scheduler.block.plan import BlockPlan, block_to_ics, contacts_chart_svg, solve_block
+from scheduler.block.progression import get_progression_settings
 from scheduler.cli import main
-from scheduler.domain import (
+from scheduler.core.domain import (
     KEY_KINDS,
     WEEKDAYS,
     Context,
@@ -28,11 +29,10 @@ from scheduler.domain import (
     Request,
     Schedule,
 )
-from scheduler.drills import drill_library
-from scheduler.errors import BadRequest, RulesConflict
-from scheduler.io import load_request
-from scheduler.progression import get_progression_settings
-from scheduler.solve import plan_week
+from scheduler.core.drills import drill_library
+from scheduler.core.errors import BadRequest, RulesConflict
+from scheduler.core.io import load_request
+from scheduler.model.solve import plan_week
 from tests.oracle import assert_valid
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

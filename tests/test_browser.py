@@ -18,9 +18,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from scheduler.block import solve_block
-from scheduler.domain import Request, Schedule
-from scheduler.why import why_items
+from scheduler.block.plan import solve_block
+from scheduler.core.domain import Request, Schedule
+from scheduler.explain.why import why_items
 from tests.live_server import LiveServer, serve_in_thread
 from tests.oracle import assert_valid
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.busy_import import with_calendars
+from scheduler.calendars.busy_import import with_calendars
 from scheduler.cli import main
-from scheduler.domain import Request, Schedule
-from scheduler.solve import plan_week
+from scheduler.core.domain import Request, Schedule
+from scheduler.model.solve import plan_week
 from tests.calendar_text import REAL_CALENDARS
 from tests.oracle import assert_planned_all, assert_valid
 

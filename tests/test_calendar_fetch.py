@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import calendar_fetch
-from scheduler.calendar_fetch import CalendarError, load_calendar_bytes, load_calendars
+from scheduler.calendars import fetch as calendar_fetch
+from scheduler.calendars.fetch import CalendarError, load_calendar_bytes, load_calendars
 from tests.calendar_servers import calendar_with, fake_dns, serve_calendar
 
 PUBLIC_STAND_IN = ipaddress.ip_address("127.0.0.2")

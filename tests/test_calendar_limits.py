@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.calendar_events import Window
-from scheduler.calendar_prefilter import near_the_week
-from scheduler.calendars import BusyReading, CalendarError
+from scheduler.calendars.events import Window
+from scheduler.calendars.prefilter import near_the_week
+from scheduler.calendars.read import BusyReading, CalendarError
 from scheduler.cli import main
 from tests.calendar_text import BERLIN, at, event, ics, intervals
 from tests.calendar_text import busy as read_calendar

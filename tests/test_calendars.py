@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.calendars import (
+from scheduler.calendars.read import (
     BusyEvent,
     BusyOptions,
     BusyReading,

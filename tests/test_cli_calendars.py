@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.cli import main
-from scheduler.domain import Schedule
+from scheduler.core.domain import Schedule
 from tests.calendar_text import event, ics
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import icalendar
 
-from scheduler.domain import Request
-from scheduler.ics import schedule_to_ics
+from scheduler.core.domain import Request
+from scheduler.export.ics import schedule_to_ics
 from tests.weeks import solve
 
 

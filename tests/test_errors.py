@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from scheduler.cli import build_parser, main
-from scheduler.settings import get_settings
+from scheduler.core.settings import get_settings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 GOOD = json.loads((EXAMPLES / "beginner.json").read_text())

@@ -19,15 +19,15 @@ from ortools.sat.python import cp_model
 
 from constraints import HARD_KEYS
 from scheduler.cli import main
-from scheduler.domain import WEEKDAYS, Request
-from scheduler.drop import plan_with_drops
-from scheduler.explain import explain_infeasible
-from scheduler.fixes import apply_change
-from scheduler.io import load_request
-from scheduler.sessions import session_specs
-from scheduler.settings import get_settings
-from scheduler.solve import build_week_model, enforce_rules, new_solver, solve_request
-from scheduler.why import day_verdicts, why_items
+from scheduler.core.domain import WEEKDAYS, Request
+from scheduler.core.io import load_request
+from scheduler.core.sessions import session_specs
+from scheduler.core.settings import get_settings
+from scheduler.explain.drop import plan_with_drops
+from scheduler.explain.fixes import apply_change
+from scheduler.explain.probe import explain_infeasible
+from scheduler.explain.why import day_verdicts, why_items
+from scheduler.model.solve import build_week_model, enforce_rules, new_solver, solve_request
 from tests.oracle import assert_valid
 from tests.weeks import request as week_request
 

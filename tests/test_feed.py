@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
-from scheduler.domain import Schedule
+from scheduler.core.domain import Schedule
 from tests.live_server import create, mark, serve_in_process
 from tests.strict_ics import as_calendars_keep_it, extra_text, read_strictly
 from tests.weeks import example

@@ -3,10 +3,10 @@ keeps, each proven by a re-solve and checked here by planning the changed week."
 
 from __future__ import annotations
 
-from scheduler.domain import Schedule
-from scheduler.explain import explain_infeasible
-from scheduler.fixes import apply_change
-from scheduler.solve import solve_request
+from scheduler.core.domain import Schedule
+from scheduler.explain.fixes import apply_change
+from scheduler.explain.probe import explain_infeasible
+from scheduler.model.solve import solve_request
 from tests.oracle import assert_valid
 from tests.weeks import request as week_request
 

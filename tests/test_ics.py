@@ -11,15 +11,15 @@ import icalendar
 from hypothesis import HealthCheck, given, settings
 from ical.calendar_stream import IcsCalendarStream
 
-from scheduler.ics import (
+from scheduler.core.io import load_request
+from scheduler.export.ics import (
     add_timezone,
     calendar_for,
     schedule_to_ics,
     session_event,
     session_title,
 )
-from scheduler.io import load_request
-from scheduler.solve import plan_week
+from scheduler.model.solve import plan_week
 from tests.oracle import assert_valid
 from tests.strategies import requests
 

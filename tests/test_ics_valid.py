@@ -14,13 +14,13 @@ import icalendar
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from scheduler.block import BlockPlan, block_to_ics, solve_block
+from scheduler.block.plan import BlockPlan, block_to_ics, solve_block
 from scheduler.cli import main
-from scheduler.domain import Drill, Schedule
-from scheduler.ics import schedule_to_ics, session_title
-from scheduler.io import load_request
-from scheduler.replan import replan
-from scheduler.solve import plan_week
+from scheduler.core.domain import Drill, Schedule
+from scheduler.core.io import load_request
+from scheduler.export.ics import schedule_to_ics, session_title
+from scheduler.model.solve import plan_week
+from scheduler.replan.replan import replan
 from tests.strategies import requests
 from tests.strict_ics import as_calendars_keep_it, read_strictly
 

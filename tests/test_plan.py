@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from scheduler.cli import main
-from scheduler.domain import Schedule
-from scheduler.io import load_request
-from scheduler.solve import solve_request
+from scheduler.core.domain import Schedule
+from scheduler.core.io import load_request
+from scheduler.model.solve import solve_request
 from tests.oracle import assert_planned_all, assert_valid
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from scheduler.drills import (
+from scheduler.block.progression import (
+    Adjustment,
+    LevelProgression,
+    ProgressionSettings,
+    WeekTarget,
+    plan_progression,
+)
+from scheduler.core.drills import (
     INTENSITIES,
     LEVEL_INTENSITY,
     choose_drills,
@@ -19,13 +26,6 @@ from scheduler.drills import (
     intensity_of,
     plyo_description,
     plyo_drills,
-)
-from scheduler.progression import (
-    Adjustment,
-    LevelProgression,
-    ProgressionSettings,
-    WeekTarget,
-    plan_progression,
 )
 
 RANK = {name: i for i, name in enumerate(INTENSITIES)}

@@ -7,17 +7,17 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from ortools.sat.python import cp_model
 
-from scheduler.availability import free_windows
-from scheduler.generate import random_requests
-from scheduler.sessions import session_specs
-from scheduler.solve import (
+from benchmarks.generate import random_requests
+from scheduler.core.availability import free_windows
+from scheduler.core.sessions import session_specs
+from scheduler.core.week import Week
+from scheduler.model.solve import (
     build_week_model,
     days_rule_out,
     enforce_rules,
     new_solver,
     solve_request,
 )
-from scheduler.week import Week
 from tests.oracle import assert_planned_all, assert_valid
 from tests.strategies import requests
 

@@ -16,16 +16,16 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from constraints import COUNTED, hard_violations, soft_penalties
-from scheduler.availability import STEP, free_windows
 from scheduler.cli import main
-from scheduler.domain import KEY_KINDS, BusyInterval, Kind, PlannedSession, Request, Schedule
-from scheduler.errors import BadRequest
-from scheduler.ics import schedule_to_ics
-from scheduler.io import load_request
-from scheduler.replan import describe_changes, replan
-from scheduler.settings import get_settings
-from scheduler.solve import plan_week
-from scheduler.week import Week
+from scheduler.core.availability import STEP, free_windows
+from scheduler.core.domain import KEY_KINDS, BusyInterval, Kind, PlannedSession, Request, Schedule
+from scheduler.core.errors import BadRequest
+from scheduler.core.io import load_request
+from scheduler.core.settings import get_settings
+from scheduler.core.week import Week
+from scheduler.export.ics import schedule_to_ics
+from scheduler.model.solve import plan_week
+from scheduler.replan.replan import describe_changes, replan
 from tests.oracle import assert_valid
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -260,7 +260,7 @@ def test_plyo_gap_check_counts_real_hours_across_the_autumn_clock_change():
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from scheduler.domain import PlannedSession, Request, Schedule
+    from scheduler.core.domain import PlannedSession, Request, Schedule
 
     berlin = ZoneInfo("Europe/Berlin")
     req = Request.model_validate({"runner": {"timezone": "Europe/Berlin"},

@@ -10,15 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.block import BlockPlan, solve_block
-from scheduler.cli import main
-from scheduler.domain import LEVELS, Kind, Request
-from scheduler.drills import INTENSITIES, LEVEL_INTENSITY, drill_library
-from scheduler.errors import BadRequest
-from scheduler.io import load_request
-from scheduler.sessions import session_specs
-from scheduler.solve import plan_week
-from scheduler.training_log import (
+from scheduler.block.plan import BlockPlan, solve_block
+from scheduler.block.training_log import (
     LogEntry,
     TrainingLog,
     apply_log,
@@ -27,7 +20,14 @@ from scheduler.training_log import (
     save_log,
     verdict,
 )
-from scheduler.week import Week
+from scheduler.cli import main
+from scheduler.core.domain import LEVELS, Kind, Request
+from scheduler.core.drills import INTENSITIES, LEVEL_INTENSITY, drill_library
+from scheduler.core.errors import BadRequest
+from scheduler.core.io import load_request
+from scheduler.core.sessions import session_specs
+from scheduler.core.week import Week
+from scheduler.model.solve import plan_week
 from tests.oracle import assert_valid
 from tests.strategies import requests
 from tests.test_block import assert_block_valid

@@ -1,6 +1,6 @@
 """The block page through the real app (uvicorn on 127.0.0.1, a real SQLite file): the
 chart of weekly contacts, read as SVG with xml.etree, against the block's progression
-computed here independently with `scheduler.block`, and the checks on `weeks`."""
+computed here independently with `scheduler.block.plan`, and the checks on `weeks`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from scheduler.block import BlockPlan, solve_block
-from scheduler.domain import Request
-from scheduler.training_log import LogEntry, TrainingLog
+from scheduler.block.plan import BlockPlan, solve_block
+from scheduler.block.training_log import LogEntry, TrainingLog
+from scheduler.core.domain import Request
 from tests.live_server import create
 from tests.test_block import assert_block_valid
 from tests.weeks import example

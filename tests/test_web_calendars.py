@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from scheduler import calendar_fetch
-from scheduler.calendar_fetch import CalendarError, load_calendar_bytes
-from scheduler.domain import Schedule
+from scheduler.calendars import fetch as calendar_fetch
+from scheduler.calendars.fetch import CalendarError, load_calendar_bytes
+from scheduler.core.domain import Schedule
 from tests.calendar_servers import fake_dns, serve_calendar
 from tests.live_server import LiveServer, create, serve_in_thread
 from tests.oracle import assert_valid

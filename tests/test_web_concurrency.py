@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.domain import Schedule
+from scheduler.core.domain import Schedule
 from tests.live_server import LiveServer, serve_in_process, squad_week
 from tests.oracle import assert_valid
 

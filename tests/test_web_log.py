@@ -14,8 +14,8 @@ import httpx
 import icalendar
 import pytest
 
-from scheduler.domain import Schedule
-from scheduler.drills import INTENSITIES, intensity_of
+from scheduler.core.domain import Schedule
+from scheduler.core.drills import INTENSITIES, intensity_of
 from tests.live_server import checked as oracle_checked
 from tests.live_server import create
 from tests.weeks import example

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.domain import KEY_KINDS, Kind, PlannedSession, Request, Schedule
-from scheduler.solve import solve_request
+from scheduler.core.domain import KEY_KINDS, Kind, PlannedSession, Request, Schedule
+from scheduler.model.solve import solve_request
 from tests.oracle import assert_valid
 
 WEEK = "2026-11-30"  # Mon 30 Nov 2026

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from scheduler.domain import Request
+from scheduler.core.domain import Request
 from web.planning import Mark, plan_request, prepare_request, replan_after
 from web.store import (
     StaleVersion,

@@ -21,8 +21,8 @@ from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from scheduler.errors import BadRequest
-from scheduler.messages import error_sentences
+from scheduler.core.errors import BadRequest
+from scheduler.core.messages import error_sentences
 from web.actions import AlreadyMarked, SessionNotFound
 from web.db import create_schema, make_engine
 from web.feed import FeedCache, TokenLookup

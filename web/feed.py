@@ -33,8 +33,8 @@ from icalendar.prop import vDuration
 from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from scheduler.domain import PlannedSession
-from scheduler.ics import calendar_for, calendar_text, session_event
+from scheduler.core.domain import PlannedSession
+from scheduler.export.ics import calendar_for, calendar_text, session_event
 from web.db import FeedToken, Plan, Runner, SessionRow
 from web.store import CANCELLED, token_hash
 

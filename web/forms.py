@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scheduler.domain import WEEKDAYS, Request
-from scheduler.messages import validation_sentences
+from scheduler.core.domain import WEEKDAYS, Request
+from scheduler.core.messages import validation_sentences
 
 __all__ = ["DAY_NAMES", "KIND_LABELS", "WeekForm", "default_form", "next_monday",
            "form_to_request"]

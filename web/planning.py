@@ -4,8 +4,8 @@ Web requests differ from CLI ones in three ways: a busy calendar may only be a U
 server must not read files a visitor names), only a few plans read calendar URLs at once
 (see `read_calendar_urls`), and session ids are made unique per plan, because they are
 calendar UIDs and two runners called Ana may plan the same week.
-Re-planning and explanations come from `scheduler.replan`, `scheduler.explain` and
-`scheduler.why`.
+Re-planning and explanations come from `scheduler.replan.replan`, `scheduler.explain.probe` and
+`scheduler.explain.why`.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from scheduler.busy_import import with_calendars
-from scheduler.calendar_fetch import is_url
-from scheduler.calendars import BusyOptions, CalendarError, busy_from_ics
-from scheduler.domain import BusyInterval, Request, Schedule
-from scheduler.errors import BadRequest
-from scheduler.explain import explain_infeasible
-from scheduler.replan import replan
-from scheduler.solve import plan_week
-from scheduler.why import why_items
+from scheduler.calendars.busy_import import with_calendars
+from scheduler.calendars.fetch import is_url
+from scheduler.calendars.read import BusyOptions, CalendarError, busy_from_ics
+from scheduler.core.domain import BusyInterval, Request, Schedule
+from scheduler.core.errors import BadRequest
+from scheduler.explain.probe import explain_infeasible
+from scheduler.explain.why import why_items
+from scheduler.model.solve import plan_week
+from scheduler.replan.replan import replan
 
 __all__ = ["prepare_request", "read_calendar_urls", "plan_request", "replan_after",
            "why_by_session", "busy_from_upload", "Mark", "CalendarsBusy",

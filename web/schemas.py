@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from scheduler.domain import Schedule
-from scheduler.drills import drill_library
+from scheduler.core.domain import Schedule
+from scheduler.core.drills import drill_library
 
 __all__ = ["PlanOut", "ReplanOut", "NextWeekOut", "MarkIn", "LogIn", "Problem",
            "InvalidInput"]

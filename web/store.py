@@ -19,8 +19,8 @@ from sqlalchemy import CursorResult, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler.domain import PlannedSession, Request, Schedule
-from scheduler.training_log import LogEntry, TrainingLog
+from scheduler.block.training_log import LogEntry, TrainingLog
+from scheduler.core.domain import PlannedSession, Request, Schedule
 from web.db import FeedToken, LogRow, NextWeekRow, Plan, Runner, SessionRow, utcnow
 
 __all__ = ["StoredPlan", "PlanNotFound", "StaleVersion", "new_id", "new_feed_token",

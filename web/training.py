@@ -1,8 +1,8 @@
 """The training log in the web app: log how a session went, plan the next week from it,
 and plan a multi-week plyometric block, shared by the JSON API and the pages.
 
-The domain work is `scheduler.training_log` (entries, and what they ask of the next
-week) and `scheduler.block` (the block); this module finds the request to plan from.
+The domain work is `scheduler.block.training_log` (entries, and what they ask of the next
+week) and `scheduler.block.plan` (the block); this module finds the request to plan from.
 A week planned after another starts from the request that week was planned from before
 the log adjusted it, so an eased week does not carry its eased dose on for ever.
 """
@@ -15,12 +15,12 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from scheduler.block import BlockPlan, day_kind, plan_block
-from scheduler.calendar_fetch import is_url
-from scheduler.domain import Context, Request, Schedule
-from scheduler.errors import BadRequest
-from scheduler.training_log import LogEntry, apply_log, entry_for
-from scheduler.week import Week
+from scheduler.block.plan import BlockPlan, day_kind, plan_block
+from scheduler.block.training_log import LogEntry, apply_log, entry_for
+from scheduler.calendars.fetch import is_url
+from scheduler.core.domain import Context, Request, Schedule
+from scheduler.core.errors import BadRequest
+from scheduler.core.week import Week
 from web.actions import SessionNotFound
 from web.planning import SOLVER_SLOTS, plan_request, plan_tag, prepare_request, read_calendar_urls
 from web.schemas import LogIn

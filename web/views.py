@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.block import BlockPlan
-from scheduler.domain import WEEKDAYS, Kind, Schedule, clock_minutes
-from scheduler.ics import TITLES
-from scheduler.progression import WeekTarget
+from scheduler.block.plan import BlockPlan
+from scheduler.block.progression import WeekTarget
+from scheduler.core.domain import WEEKDAYS, Kind, Schedule, clock_minutes
+from scheduler.export.ics import TITLES
 
 __all__ = ["Box", "DayColumn", "WeekGrid", "week_grid", "local_time", "PX_PER_HOUR",
            "BlockRow", "block_rows"]

@@ -23,7 +23,7 @@ from scheduler.batch import (
     default_workers,
     plan_batch,
 )
-from scheduler.errors import BadRequest
+from scheduler.core.errors import BadRequest
 
 __all__ = ["add_parser", "run", "Progress", "summary_table"]
 

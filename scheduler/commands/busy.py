@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.calendar_events import BusyReading, Window, local
-from scheduler.errors import BadRequest
+from scheduler.calendars.events import BusyReading, Window, local
+from scheduler.core.errors import BadRequest
 
 __all__ = ["add_parser", "run"]
 
@@ -48,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scheduler.calendars import BusyOptions, CalendarError, format_busy, read_busy
+    from scheduler.calendars.read import BusyOptions, CalendarError, format_busy, read_busy
 
     options = BusyOptions(tentative_blocks=not args.no_tentative,
                           all_day_blocks=args.all_day_blocks)

@@ -6,13 +6,13 @@ import argparse
 from datetime import timedelta
 from pathlib import Path
 
-from scheduler.block import BlockPlan
-from scheduler.domain import PlannedSession, Schedule
-from scheduler.drills import drill_library
-from scheduler.errors import BadRequest
-from scheduler.io import parse_model, read_json
-from scheduler.training_log import entry_for, load_log, save_log, verdict
-from scheduler.week import Week
+from scheduler.block.plan import BlockPlan
+from scheduler.block.training_log import entry_for, load_log, save_log, verdict
+from scheduler.core.domain import PlannedSession, Schedule
+from scheduler.core.drills import drill_library
+from scheduler.core.errors import BadRequest
+from scheduler.core.io import parse_model, read_json
+from scheduler.core.week import Week
 
 __all__ = ["add_parser", "run", "find_session"]
 

@@ -13,19 +13,19 @@ import sys
 import textwrap
 from pathlib import Path
 
-from scheduler.busy_import import with_calendars
+from scheduler.block.training_log import apply_log, load_log
+from scheduler.calendars.busy_import import with_calendars
 from scheduler.commands import from_current_directory
-from scheduler.domain import Schedule
-from scheduler.drop import plan_with_drops
-from scheduler.errors import RulesConflict
-from scheduler.explain import explain_infeasible
-from scheduler.headline import headline
-from scheduler.ics import schedule_to_ics
-from scheduler.io import load_request, write_text
-from scheduler.render import say_written, week_table
-from scheduler.solve import plan_week
-from scheduler.training_log import apply_log, load_log
-from scheduler.why import why_items
+from scheduler.core.domain import Schedule
+from scheduler.core.errors import RulesConflict
+from scheduler.core.io import load_request, write_text
+from scheduler.explain.drop import plan_with_drops
+from scheduler.explain.headline import headline
+from scheduler.explain.probe import explain_infeasible
+from scheduler.explain.why import why_items
+from scheduler.export.ics import schedule_to_ics
+from scheduler.export.text import say_written, week_table
+from scheduler.model.solve import plan_week
 
 __all__ = ["add_parser", "run", "explanation_text"]
 

@@ -8,14 +8,14 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from scheduler.busy_import import with_calendars
+from scheduler.calendars.busy_import import with_calendars
 from scheduler.commands import from_current_directory
-from scheduler.domain import BusyInterval, Request
-from scheduler.errors import BadRequest, RulesConflict
-from scheduler.ics import schedule_to_ics
-from scheduler.io import load_schedule, write_text
-from scheduler.render import say_written, week_table
-from scheduler.replan import describe_changes, replan
+from scheduler.core.domain import BusyInterval, Request
+from scheduler.core.errors import BadRequest, RulesConflict
+from scheduler.core.io import load_schedule, write_text
+from scheduler.export.ics import schedule_to_ics
+from scheduler.export.text import say_written, week_table
+from scheduler.replan.replan import describe_changes, replan
 
 __all__ = ["add_parser", "run", "parse_at"]
 

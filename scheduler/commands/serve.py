@@ -9,7 +9,7 @@ import socket
 import sys
 from typing import Any
 
-from scheduler.errors import BadRequest
+from scheduler.core.errors import BadRequest
 
 __all__ = ["add_parser", "run"]
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
     from sqlalchemy.engine import make_url
 
-    from scheduler.messages import settings_sentences
+    from scheduler.core.messages import settings_sentences
     from web.access_log import log_config
     from web.settings import WebSettings
 

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from scheduler.block import contacts_chart_svg
-from scheduler.errors import BadRequest, RulesConflict
-from scheduler.headline import headline
-from scheduler.ics import TITLES
-from scheduler.messages import validation_sentences
+from scheduler.block.plan import contacts_chart_svg
+from scheduler.core.errors import BadRequest, RulesConflict
+from scheduler.core.messages import validation_sentences
+from scheduler.explain.headline import headline
+from scheduler.export.ics import TITLES
 from web.actions import AlreadyMarked, SessionNotFound, mark_session, plan_new_week
 from web.deps import EngineDep, SettingsDep
 from web.forms import DAY_NAMES, KIND_LABELS, default_form, form_to_request

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, status
 
-from scheduler.domain import Request
-from scheduler.training_log import LogEntry
+from scheduler.block.training_log import LogEntry
+from scheduler.core.domain import Request
 from web.actions import mark_session, plan_new_week
 from web.deps import EngineDep, SettingsDep
 from web.planning import Mark

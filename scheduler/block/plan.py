@@ -1,0 +1,394 @@
+"""A multi-week plyometric block, planned as one CP-SAT model over all its weeks.
+
+Each week's request is the runner's request moved on by 7 days per week, with the plyo
+sessions (count, contacts, intensity) that `progression.plan_progression` prescribes (the
+runner's own plyo session gives only their length);
+one-off busy intervals stay as they are and only touch the week they fall in. One
+`WeekVars` per week shares one model; every rule of the registry posts itself per week,
+and this module adds the rules that cross a week boundary, on adjacent weeks' variables:
+no plyo on Sunday before a key workout on Monday, no key workouts on both days, and
+`plyo_gap` in real minutes (weeks measure minutes from their own Monday, so times are
+shifted by the difference of the weeks' origins). The objective is the sum of every
+week's soft penalties. After the solve, each week's `context` records what the plan put
+on the neighbouring Sunday and Monday, so every week checks on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from itertools import combinations
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from ortools.sat.python import cp_model
+from pydantic import BaseModel, ConfigDict, Field
+
+from constraints import ALL_RULES, PenaltyTerm, soft_penalties
+from scheduler.block.progression import (
+    Adjustment,
+    ProgressionSettings,
+    WeekTarget,
+    get_progression_settings,
+    plan_progression,
+    weekly_contacts_svg,
+)
+from scheduler.block.training_log import TrainingLog, verdict
+from scheduler.core.availability import free_windows
+from scheduler.core.domain import (
+    KEY_KINDS,
+    Context,
+    ContextKind,
+    Kind,
+    PlannedSession,
+    Request,
+    Schedule,
+    SessionRequest,
+)
+from scheduler.core.drills import plyo_description
+from scheduler.core.errors import BadRequest, RulesConflict
+from scheduler.core.sessions import session_specs
+from scheduler.core.settings import Settings
+from scheduler.core.variables import WeekVars
+from scheduler.core.week import Week
+from scheduler.export.ics import calendar_for, session_event
+from scheduler.model.solve import (
+    WeekModel,
+    extract_sessions,
+    new_model,
+    new_solver,
+    plan_week,
+    rules_as_asked,
+    solve_status,
+)
+
+__all__ = ["BlockPlan", "SolvedBlock", "plan_block", "solve_block", "week_requests",
+           "build_block_model", "day_kind", "block_to_ics", "contacts_chart_svg"]
+
+# A block model is many loosely linked copies of a week. Measured on the examples and on
+# generated runners (see benchmarks/bench_block.py), CP-SAT's presolve, probing, symmetry
+# and LP passes cost more than they save on it, and core-based optimisation proves the
+# soft optimum far sooner when some preferences cannot all be met (e.g. three key
+# workouts a week, or a preferred time of day with no free window).
+BLOCK_SOLVER_PARAMETERS: dict[str, bool | int] = {
+    "cp_model_presolve": False,
+    "symmetry_level": 0,
+    "cp_model_probing_level": 0,
+    "use_sat_inprocessing": False,
+    "linearization_level": 0,
+    "optimize_with_core": True,
+}
+
+
+class BlockPlan(BaseModel):
+    """A block: one schedule per week and the progression that shaped them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weeks: list[Schedule] = Field(description="One schedule per week, in order.")
+    progression: list[WeekTarget] = Field(description="Per week: dose, class, why.")
+
+
+def _week_id(given: str | None, week_start: date, first: bool) -> str | None:
+    """A runner-given id stays unique across weeks: later weeks carry their Monday."""
+    if given is None or first:
+        return given
+    suffix = f"-{week_start.isoformat()}"
+    return given[: 120 - len(suffix)] + suffix
+
+
+def week_requests(request: Request, targets: list[WeekTarget], plyo_minutes: int
+                  ) -> list[Request]:
+    """Each week's request: the runner's, moved on a week at a time, with its plyo dose.
+
+    Only the block's outer edges keep the runner's `context`; inner edges are decided by
+    the model and filled in after the solve.
+    """
+    runs = [w for w in request.sessions if w.kind is not Kind.plyo]
+    out = []
+    for i, target in enumerate(targets):
+        week_start = request.week_start + timedelta(days=7 * i)
+        sessions = [w.model_copy(update={"id": _week_id(w.id, week_start, i == 0)})
+                    for w in runs]
+        sessions += [SessionRequest(kind=Kind.plyo, minutes=plyo_minutes,
+                                    contacts=dose.contacts, intensity=dose.intensity)
+                     for dose in target.doses]
+        context = Context(
+            day_before=request.context.day_before if i == 0 else None,
+            day_after=request.context.day_after if i == len(targets) - 1 else None,
+        )
+        out.append(request.model_copy(update={
+            "week_start": week_start, "sessions": sessions, "context": context,
+        }))
+    return out
+
+
+def day_kind(sessions: list[PlannedSession], tz: ZoneInfo, day: date) -> ContextKind:
+    """What a day holds, as a `context` kind: a key workout first, then plyo, easy, rest."""
+    kinds = [s.kind for s in sorted(sessions, key=lambda s: s.start)
+             if s.status in ("planned", "done") and s.start.astimezone(tz).date() == day]
+    for kind in (*[k for k in kinds if k in KEY_KINDS], Kind.plyo, Kind.easy):
+        if kind in kinds:
+            return cast(ContextKind, kind.value)
+    return "rest"
+
+
+def _post_boundary(model: cp_model.CpModel, a: WeekVars, b: WeekVars) -> None:
+    """Rules across the boundary from week `a`'s Sunday to week `b`'s Monday.
+
+    Besides the real-minute gap, the whole-day reading of `plyo_gap` that a week's own
+    check applies to its `context` is posted too, so each week passes its own check.
+    """
+    before_key = b.enforce("no_plyo_before_key")
+    for plyo in a.sessions(Kind.plyo):
+        for key in b.key_sessions():
+            model.add_bool_or([a.on(plyo, 6).Not(), b.on(key, 0).Not()]
+                              ).only_enforce_if(before_key)
+    consecutive = b.enforce("no_consecutive_key_days")
+    for key_a in a.key_sessions():
+        for key_b in b.key_sessions():
+            model.add_bool_or([a.on(key_a, 6).Not(), b.on(key_b, 0).Not()]
+                              ).only_enforce_if(consecutive)
+    gap_enforced = b.enforce("plyo_gap")
+    gap_hours = b.request.rules.plyo_gap_hours
+    for p in a.sessions(Kind.plyo):
+        for q in b.sessions(Kind.plyo):
+            for day in range(7):
+                if (day + 1) * 24 < gap_hours:  # b's check: plyo the Sunday before
+                    model.add_bool_or([a.on(p, 6).Not(), b.on(q, day).Not()]
+                                      ).only_enforce_if(gap_enforced)
+                if (7 - day) * 24 < gap_hours:  # a's check: plyo the Monday after
+                    model.add_bool_or([b.on(q, 0).Not(), a.on(p, day).Not()]
+                                      ).only_enforce_if(gap_enforced)
+
+
+def _order_alike(model: cp_model.CpModel, v: WeekVars) -> None:
+    """Sessions no rule tells apart (same kind and length) go in id order.
+
+    Swapping two of them gives a plan of the same cost, so fixing their order loses no
+    plan and spares the solver from trying each one's mirror image.
+    """
+    alike: dict[tuple[Kind, int], list[str]] = {}
+    for spec in v.specs:
+        alike.setdefault((spec.kind, spec.minutes), []).append(spec.id)
+    for ids in alike.values():
+        for first, second in zip(ids, ids[1:], strict=False):
+            model.add(v.start[first] < v.start[second])
+
+
+def _minutes_between(earlier: Week, later: Week) -> int:
+    return int((later.origin - earlier.origin).total_seconds() // 60)
+
+
+def _post_real_gaps(model: cp_model.CpModel, weeks: list[WeekVars]) -> None:
+    """`plyo_gap` in real minutes between plyo sessions of different weeks."""
+    for i, j in combinations(range(len(weeks)), 2):
+        a, b = weeks[i], weeks[j]
+        gap = b.request.rules.plyo_gap_hours * 60
+        if j > i + 1 and gap <= _minutes_between(weeks[i + 1].week, b.week):
+            continue  # a whole week between them already keeps them apart
+        offset = _minutes_between(a.week, b.week)
+        for p in a.sessions(Kind.plyo):
+            for q in b.sessions(Kind.plyo):
+                model.add(b.start[q.id] + offset >= a.end[p.id] + gap).only_enforce_if(
+                    [b.enforce("plyo_gap"), a.present[p.id], b.present[q.id]])
+
+
+@dataclass
+class BlockModel:
+    """The one model of a block: per week its variables and soft penalty terms."""
+
+    model: cp_model.CpModel
+    weeks: list[WeekVars]
+    terms: list[list[PenaltyTerm]]
+
+
+def build_block_model(requests: list[Request]) -> BlockModel:
+    """Every week's rules, the boundary rules, hard rules settled as the runner asked,
+    soft terms summed."""
+    model = new_model()
+    weeks: list[WeekVars] = []
+    terms: list[list[PenaltyTerm]] = []
+    for request in requests:
+        week = Week(request.week_start, request.tz)
+        v = WeekVars(model, request, week, session_specs(request), free_windows(request, week),
+                     settled=rules_as_asked(request))
+        terms.append([t for rule in ALL_RULES for t in rule.post(model, v, request)])
+        _order_alike(model, v)
+        weeks.append(v)
+    for a, b in zip(weeks, weeks[1:], strict=False):
+        _post_boundary(model, a, b)
+    _post_real_gaps(model, weeks)
+    model.minimize(sum(t.weight * t.literal for week_terms in terms for t in week_terms))
+    return BlockModel(model, weeks, terms)
+
+
+def _solve(requests: list[Request], settings: Settings | None
+           ) -> tuple[str, list[list[PlannedSession]], int | None]:
+    """One model over all weeks: the status, each week's sessions and the objective."""
+    bm = build_block_model(requests)
+    solver = new_solver(settings, tuning=BLOCK_SOLVER_PARAMETERS)
+    status = solve_status(solver, bm.model)
+    if status not in ("optimal", "feasible"):
+        return status, [], None
+    placed = [extract_sessions(WeekModel(bm.model, v, t), solver)
+              for v, t in zip(bm.weeks, bm.terms, strict=True)]
+    return status, placed, round(solver.objective_value)
+
+
+def _schedules(requests: list[Request], placed: list[list[PlannedSession]], status: str
+               ) -> list[Schedule]:
+    """Schedules whose requests carry the neighbouring days the plan chose."""
+    out = []
+    for i, (request, sessions) in enumerate(zip(requests, placed, strict=True)):
+        tz, monday = request.tz, request.week_start
+        context = request.context.model_copy()
+        if i > 0:
+            context.day_before = day_kind(placed[i - 1], tz, monday - timedelta(days=1))
+        if i < len(requests) - 1:
+            context.day_after = day_kind(placed[i + 1], tz, monday + timedelta(days=7))
+        week_request = request.model_copy(update={"context": context})
+        schedule = Schedule(week_start=monday, timezone=request.runner.timezone,
+                            status=status, sessions=sessions,  # type: ignore[arg-type]
+                            request=week_request)
+        schedule.penalties = soft_penalties(week_request, schedule)
+        out.append(schedule)
+    return out
+
+
+def _conflict(requests: list[Request], settings: Settings | None) -> RulesConflict:
+    """Name the first week that cannot fit on its own, or the boundaries."""
+    from scheduler.explain.probe import explain_infeasible  # only on this rare path
+
+    for request in requests:
+        if plan_week(request, settings).status == "infeasible":
+            why = " ".join(item["text"] for item in explain_infeasible(request,
+                                                                       with_fixes=False))
+            return RulesConflict(
+                f"The week of {request.week_start:%a %d %b %Y} cannot fit its sessions "
+                f"under the coaching rules. {why}".rstrip())
+    hours = requests[0].rules.plyo_gap_hours
+    return RulesConflict(
+        "Each week fits on its own but not back to back: the rules across week boundaries "
+        "(no plyo on Sunday before a Monday key workout, no key workouts on both days, "
+        f"{hours} h between plyo sessions) cannot all hold.")
+
+
+def _easy_runs_cap(request: Request) -> int | None:
+    """Plyo follows an easy run, so a week holds at most as many plyo sessions as easy runs."""
+    if "plyo_after_easy" in request.rules.off:
+        return None
+    return sum(w.kind is Kind.easy for w in request.sessions)
+
+
+@dataclass
+class SolvedBlock:
+    block: BlockPlan
+    objective: int  # the solver's objective: the sum of every week's soft penalties
+
+
+def plan_block(
+    request: Request,
+    weeks: int,
+    *,
+    log: TrainingLog | None = None,
+    prepare: Callable[[Request], Request] | None = None,
+    settings: Settings | None = None,
+    progression_settings: ProgressionSettings | None = None,
+) -> BlockPlan:
+    """Plan `weeks` weeks from the request's Monday (see `solve_block`)."""
+    return solve_block(request, weeks, log=log, prepare=prepare, settings=settings,
+                       progression_settings=progression_settings).block
+
+
+def solve_block(
+    request: Request,
+    weeks: int,
+    *,
+    log: TrainingLog | None = None,
+    prepare: Callable[[Request], Request] | None = None,
+    settings: Settings | None = None,
+    progression_settings: ProgressionSettings | None = None,
+) -> SolvedBlock:
+    """Plan `weeks` weeks from the request's Monday, adapted to `log`; `prepare` may add
+    each week's busy calendars. Raises BadRequest for an impossible ask and
+    RulesConflict when the rules cannot all hold."""
+    ps = progression_settings or get_progression_settings()
+    if not 1 <= weeks <= ps.max_weeks:
+        raise BadRequest(f"--weeks {weeks} is out of range; a block has 1 to "
+                         f"{ps.max_weeks} weeks (6 to 8 is typical).")
+    limit = _easy_runs_cap(request)
+    if limit == 0:
+        raise BadRequest("'sessions' has no easy run, and plyometrics follow an easy run "
+                         "(rule plyo_after_easy); add an easy run or turn the rule off.")
+    first_plyo = next((w for w in request.sessions if w.kind is Kind.plyo), None)
+    minutes = first_plyo.minutes if first_plyo else ps.default_plyo_minutes
+    tz = request.tz
+    adjustments: dict[int, Adjustment] = {}
+    for i in range(weeks):
+        origin = Week(request.week_start + timedelta(days=7 * i), tz).origin
+        found = verdict(log, origin, timezone=request.runner.timezone, settings=ps) if log else None
+        if found:
+            adjustments[i] = found
+    wanted = ps.levels[request.runner.level].sessions_full
+    fewer: str | None = None
+    if limit is not None and limit < wanted:
+        fewer = (f"Plyo sessions follow an easy run and your week has {limit}, so the block "
+                 f"keeps {limit} plyo session(s) a week.")
+    while True:
+        targets = plan_progression(request.runner.level, weeks, request.contacts_cap,
+                                   settings=ps, max_sessions=limit, adjustments=adjustments)
+        requests = week_requests(request, targets, minutes)
+        if prepare is not None:
+            requests = [prepare(r) for r in requests]
+        status, placed, objective = _solve(requests, settings)
+        if status in ("optimal", "feasible"):
+            break
+        most = max(t.sessions for t in targets)
+        if status == "unknown":
+            raise RulesConflict("No block plan was found within the time limit; try fewer "
+                                "weeks or a longer PLYOPLAN_SOLVER_TIME_LIMIT_SECONDS.")
+        if most <= 1:
+            raise _conflict(requests, settings)
+        limit = most - 1
+        fewer = (f"{most} plyo sessions a week do not fit around your runs under the "
+                 f"coaching rules, so the block keeps {limit} a week.")
+    for target, week_request in zip(targets, requests, strict=True):
+        target.week_start = week_request.week_start
+    if fewer:
+        targets[0].notes.append(fewer)
+    block = BlockPlan(weeks=_schedules(requests, placed, status), progression=targets)
+    return SolvedBlock(block, objective or 0)
+
+
+def block_to_ics(block: BlockPlan, *, stamp: datetime | None = None) -> bytes:
+    """The whole block as one calendar; plyo events carry warm-up, cues, surface, strides."""
+    runner = "runner"
+    if block.weeks and block.weeks[0].request:
+        runner = block.weeks[0].request.runner.name
+    cal = calendar_for(f"plyoplan block · {runner}")
+    stamp = stamp or datetime.now(UTC).replace(microsecond=0)
+    for schedule, target in zip(block.weeks, block.progression, strict=True):
+        zone = ZoneInfo(schedule.timezone)
+        for session in schedule.sessions:
+            description = None
+            if session.kind is Kind.plyo:
+                description = plyo_description(
+                    session.drills, strides=target.strides,
+                    stride_seconds=get_progression_settings().stride_seconds,
+                    technique=target.deload)
+            cal.add_component(session_event(session, stamp, zone, description=description))
+    if block.weeks:
+        first = block.weeks[0].week_start - timedelta(days=366)
+        last = block.weeks[-1].week_start + timedelta(days=2 * 366)
+        cal.add_missing_timezones(first_date=first, last_date=last)
+    return cal.to_ical()
+
+
+def contacts_chart_svg(block: BlockPlan | dict[str, Any]) -> str:
+    """The block's weekly contacts as an SVG bar chart (no script) for a web page:
+    lighter weeks drawn paler and labelled, the weekly cap as a dashed line."""
+    if not isinstance(block, BlockPlan):
+        block = BlockPlan.model_validate(block)
+    return weekly_contacts_svg(block.progression)

@@ -1,0 +1,55 @@
+"""The sessions of a week as the planner sees them: id, kind, minutes, contacts, drills."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from scheduler.core.domain import KEY_KINDS, LEVELS, Drill, Kind, Request
+from scheduler.core.drills import plyo_drills
+
+__all__ = ["SessionSpec", "session_specs", "session_id"]
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    id: str
+    kind: Kind
+    minutes: int
+    contacts: int = 0
+    drills: tuple[Drill, ...] = field(default=())
+
+    @property
+    def key(self) -> bool:
+        return self.kind in KEY_KINDS
+
+    @property
+    def is_run(self) -> bool:
+        return self.kind is not Kind.plyo
+
+
+def session_id(request: Request, kind: Kind, number: int) -> str:
+    """A stable id (and calendar UID) such as 'ana-2026-11-30-tempo-1'."""
+    runner = re.sub(r"[^a-z0-9]+", "-", request.runner.name.lower()).strip("-") or "runner"
+    return f"{runner}-{request.week_start.isoformat()}-{kind.value}-{number}"
+
+
+def session_specs(request: Request) -> list[SessionSpec]:
+    """One spec per requested session; plyo contacts default to the low end of the level."""
+    counts: Counter[Kind] = Counter()
+    specs = []
+    for wanted in request.sessions:
+        counts[wanted.kind] += 1
+        sid = wanted.id or session_id(request, wanted.kind, counts[wanted.kind])
+        contacts = 0
+        drills: tuple[Drill, ...] = ()
+        if wanted.kind is Kind.plyo:
+            level = request.runner.level
+            contacts = LEVELS[level].contacts_low if wanted.contacts is None else wanted.contacts
+            drills = tuple(plyo_drills(level, contacts, wanted.intensity, request.week_start))
+        specs.append(SessionSpec(sid, wanted.kind, wanted.minutes, contacts, drills))
+    taken = [s.id for s in specs]
+    if len(taken) != len(set(taken)):
+        raise ValueError("generated session ids collide with given ids; give every session an id")
+    return specs

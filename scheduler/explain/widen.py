@@ -1,0 +1,105 @@
+"""How little must one free window grow for the week to fit? One model answers for all.
+
+Rebuilding the week for every trial widening of every window is slow, so this builds the
+week once with the availability rule replaced by a stretchable version: each weekly window
+may start `earlier` or end `later` by a multiple of 5 minutes (up to a cap), still cut by
+busy events and their buffer, and a literal per window side allows its stretch. Assuming
+all but one literal false and minimising the stretch gives that side's smallest widening in
+one solve. Every other hard rule is on as the runner has it. The result is a proposal:
+the caller proves it on the real model of the changed request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from constraints import HARD_KEYS
+from scheduler.core.availability import STEP, free_windows
+from scheduler.core.domain import WEEKDAYS, Request, clock_minutes
+from scheduler.core.settings import get_settings
+from scheduler.core.week import local_datetime
+from scheduler.explain.probe import PROBE_TIME_LIMIT
+from scheduler.model.solve import build_week_model, new_solver
+
+__all__ = ["WindowSide", "smallest_widenings"]
+
+
+@dataclass(frozen=True)
+class WindowSide:
+    """One side of one weekly window: `availability[day][index]`, 'earlier' or 'later'."""
+
+    day: str
+    index: int
+    side: str
+
+
+def _one_window(request: Request, day: str, start: int, end: int) -> Request:
+    """The request with only this weekly window (so free_windows cuts it by busy events)."""
+    window = [f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}"]
+    return request.model_copy(update={"availability": {day: [window]}})
+
+
+def smallest_widenings(request: Request, cap: int) -> dict[WindowSide, int]:
+    """For each window side that can make the week fit alone, the fewest minutes it must
+    move (a multiple of 5, at most `cap`)."""
+    wm = build_week_model(request)
+    model, v = wm.model, wm.vars
+    model.clear_objective()
+    for key in HARD_KEYS:  # the real availability rule is replaced below
+        on = key != "availability" and key not in request.rules.off
+        model.add(v.enforcement[key] == int(on))
+    week = v.week
+    sides: dict[WindowSide, cp_model.IntVar] = {}
+    stretch: dict[WindowSide, cp_model.LinearExprT] = {}
+    placements: dict[str, list[cp_model.IntVar]] = {s.id: [] for s in v.specs}
+    for day, windows in request.availability.items():
+        d = WEEKDAYS.index(day)
+        for i, (start_text, end_text) in enumerate(windows):
+            start, end = clock_minutes(start_text), clock_minutes(end_text)
+            most_earlier = min(cap, start) // STEP * STEP
+            most_later = min(cap, 24 * 60 - end) // STEP * STEP
+            allowed = {}
+            for side, most in (("earlier", most_earlier), ("later", most_later)):
+                this = WindowSide(day, i, side)
+                sides[this] = allowed[side] = model.new_bool_var(f"widen_{day}{i}_{side}")
+                steps = model.new_int_var(0, most // STEP, f"widen_{day}{i}_{side}_steps")
+                model.add(steps == 0).only_enforce_if(allowed[side].Not())
+                stretch[this] = STEP * steps
+            # The window at its widest, cut by busy events exactly as the real rule cuts it.
+            widest = free_windows(_one_window(request, day, start - most_earlier,
+                                              end + most_later), week)
+            first = week.minute(local_datetime(week.date(d), start, week.tz))
+            last = week.minute(local_datetime(week.date(d), end, week.tz))
+            first, last = -(-first // STEP) * STEP, last // STEP * STEP
+            for spec in v.specs:
+                for piece in widest:
+                    if piece.minutes < spec.minutes:
+                        continue
+                    inside = model.new_bool_var(f"{spec.id}.in_{day}{i}_{piece.start}")
+                    s, e = v.start[spec.id], v.end[spec.id]
+                    model.add(s >= piece.start).only_enforce_if(inside)
+                    model.add(e <= piece.end).only_enforce_if(inside)
+                    model.add(s >= first - stretch[WindowSide(day, i, "earlier")]
+                              ).only_enforce_if(inside)
+                    model.add(e <= last + stretch[WindowSide(day, i, "later")]
+                              ).only_enforce_if(inside)
+                    model.add_implication(inside, v.on(spec, d))
+                    placements[spec.id].append(inside)
+    for spec in v.specs:
+        if spec.id not in v.pinned:
+            model.add(sum(placements[spec.id]) == 1)
+    model.minimize(sum(stretch.values()))
+    settings = get_settings()
+    solver = new_solver(settings,
+                        time_limit=min(PROBE_TIME_LIMIT, settings.solver_time_limit_seconds))
+    found = {}
+    for tried in sides:
+        model.clear_assumptions()
+        model.add_assumptions([lit.Not() for key, lit in sides.items() if key != tried])
+        if solver.solve(model) == cp_model.OPTIMAL:
+            minutes = int(solver.value(stretch[tried]))
+            if minutes > 0:
+                found[tried] = minutes
+    return found

@@ -1,0 +1,235 @@
+"""What a re-plan changed, in plain words: one item per session that moved, was re-placed,
+dropped, left missed or marked done.
+
+The reason a session moved is found the honest way: put it back at its old time in the
+new week and ask the rules' own checks what breaks (an optimal re-plan never moves a
+session whose old time still works). A missed session that could not be re-placed is
+tried on each remaining day's first free slot, and the rule that forbids it is named.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import combinations
+from typing import Any
+
+from constraints import COUNTED, Violation, hard_violations
+from scheduler.core.availability import STEP, free_windows
+from scheduler.core.domain import Kind, PlannedSession, Schedule
+from scheduler.replan.state import Situation
+
+__all__ = ["change_items", "describe_changes", "overlaps", "NAMES"]
+
+NAMES = {
+    Kind.easy: "Easy run", Kind.tempo: "Tempo", Kind.hill: "Hill session",
+    Kind.long: "Long run", Kind.plyo: "Plyo session",
+}
+ORDER = {"re-placed": 0, "missed": 0, "moved_day": 1, "moved_time": 1, "dropped": 1, "done": 2}
+
+
+def overlaps(sessions: list[PlannedSession]) -> list[tuple[str, str]]:
+    """Pairs of counted sessions that share time (one body, one session at a time)."""
+    counted = [s for s in sessions if s.status in COUNTED]
+    return [(a.id, b.id) for a, b in combinations(counted, 2)
+            if a.start < b.end and b.start < a.end]
+
+
+def when(session_start: datetime, sit: Situation) -> str:
+    """'Wed 02 Dec 18:00' in the runner's zone."""
+    return f"{session_start.astimezone(sit.request.tz):%a %d %b %H:%M}"
+
+
+def _name(session: PlannedSession) -> str:
+    return NAMES.get(session.kind, session.kind.value.capitalize())
+
+
+def _part_of_day(moment: datetime, sit: Situation) -> str:
+    local = moment.astimezone(sit.request.tz)
+    part = "morning" if local.hour < 12 else "afternoon" if local.hour < 17 else "evening"
+    return f"{local:%a} {part}"
+
+
+class _Reasons:
+    """Sentences for why a session could not stay, from the checks of the new week."""
+
+    def __init__(self, sit: Situation, result: Schedule) -> None:
+        self.sit = sit
+        self.result = result
+        self.now = {s.id: s for s in result.sessions}
+        self.before = sit.by_id
+
+    def label(self, sid: str) -> str:
+        """'tempo on Thu 07:00', 'tempo (now Thu 07:00)', 'missed Tue tempo (now Wed 18:30)'."""
+        now, before = self.now[sid], self.before[sid]
+        noun = _name(now).lower()
+        at = f"{now.start.astimezone(self.sit.request.tz):%a %H:%M}"
+        if self.sit.status[sid] == "missed" and now.status == "planned":
+            day = f"{before.start.astimezone(self.sit.request.tz):%a}"
+            return f"missed {day} {noun} (now {at})"
+        if now.start != before.start:
+            return f"{noun} (now {at})"
+        return f"{noun} on {at}"
+
+    def problems_at(self, session: PlannedSession) -> list[Violation]:
+        """What breaks when `session` sits where given (planned) in the new week."""
+        placed = session.model_copy(update={"status": "planned"})
+        others = [s for s in self.result.sessions if s.id != session.id]
+        trial = self.result.model_copy(update={"sessions": [*others, placed]})
+        found = [Violation("overlap", pair, "") for pair in overlaps(trial.sessions)
+                 if session.id in pair]
+        found += [v for v in hard_violations(self.sit.request, trial) if session.id in v.sessions]
+        return found
+
+    def phrase(self, session: PlannedSession, problem: Violation) -> str:
+        others = [sid for sid in problem.sessions if sid != session.id and sid in self.now]
+        other = self.label(others[0]) if others else ""
+        rules = self.sit.request.rules
+        key = problem.rule
+        if key == "overlap":
+            return f"the {other} takes that time"
+        if key == "availability":
+            return self._busy(session)
+        if key == "one_run_per_day":
+            return f"the {other} is that day; one run a day"
+        if key == "no_plyo_before_key":
+            if not other:
+                return "no plyometrics the day before a key workout"
+            if session.kind is Kind.plyo:
+                return f"no plyometrics the day before the {other}"
+            return f"the {other} is the day before; no plyometrics the day before a key workout"
+        if key == "plyo_after_easy":
+            if other:
+                return f"the {other} is that day; no plyometrics on a key-workout day"
+            return (f"no easy run ends within {rules.plyo_after_easy_max_gap_minutes} min "
+                    f"before it any more")
+        if key == "plyo_gap":
+            return f"it would be within {rules.plyo_gap_hours} h of the {other or 'plyo next door'}"
+        if key == "no_consecutive_key_days":
+            if other:
+                return f"the {other} is a day away; no key workouts on consecutive days"
+            return "a key workout just outside this week is a day away"
+        if key == "weekly_contacts":
+            return f"the week would go over its {self.sit.request.contacts_cap} ground contacts"
+        if key == "rest_days":
+            return f"the week would keep fewer than {rules.rest_days} rest day(s)"
+        return problem.text
+
+    def _busy(self, session: PlannedSession) -> str:
+        buffer = self.sit.request.rules.buffer_minutes * 60
+        clash = [b for b in self.sit.request.busy
+                 if (b.start - session.end).total_seconds() < buffer
+                 and (session.start - b.end).total_seconds() < buffer]
+        slot = _part_of_day(session.start, self.sit)
+        if clash:
+            what = ", ".join(sorted({b.summary or "a busy event" for b in clash}))
+            return f"{slot} is now busy: {what}"
+        return f"{slot} is no longer in your free time"
+
+    def why_not_at(self, session: PlannedSession) -> str | None:
+        problems = self.problems_at(session)
+        return self.phrase(session, problems[0]) if problems else None
+
+    def fits_nowhere(self, session: PlannedSession) -> bool:
+        """No free slot left this week where the session alone would break nothing."""
+        return all(self.problems_at(self._at(session, start))
+                   for start in self._probe_starts(session))
+
+    def _at(self, session: PlannedSession, start: int) -> PlannedSession:
+        week = self.sit.week
+        return session.model_copy(update={
+            "start": week.at(start), "end": week.at(start + session.minutes)})
+
+    def why_not_replaced(self, session: PlannedSession) -> str:
+        """Try each remaining day's first fitting free slot and name what forbids it."""
+        sit = self.sit
+        by_day: dict[int, str] = {}
+        for start in self._probe_starts(session):
+            day = sit.week.day_of(sit.week.at(start))
+            if day in by_day:
+                continue
+            trial = self._at(session, start)
+            problems = self.problems_at(trial)
+            if problems:
+                by_day[day] = self.phrase(trial, problems[0])
+        if not by_day:
+            return "no free time left this week fits it"
+        return "; ".join(f"{sit.week.at(sit.week.day_starts[d]):%a}: {text}"
+                         for d, text in sorted(by_day.items()))
+
+    def _probe_starts(self, session: PlannedSession) -> list[int]:
+        """Per free window, its first start at or after `at` clear of other sessions."""
+        sit = self.sit
+        taken = [(sit.week.minute(s.start), sit.week.minute(s.end)) for s in self.result.sessions
+                 if s.status in COUNTED and s.id != session.id]
+        starts = []
+        for w in free_windows(sit.request, sit.week):
+            for start in range(max(w.start, sit.earliest), w.end - session.minutes + 1, STEP):
+                if all(end <= start or start + session.minutes <= begin for begin, end in taken):
+                    starts.append(start)
+                    break
+        if session.kind is Kind.plyo:  # plyo belongs right after an easy run
+            starts += [sit.week.minute(s.end) for s in self.result.sessions
+                       if s.kind is Kind.easy and s.status in COUNTED
+                       and sit.week.minute(s.end) >= sit.earliest]
+        return sorted(set(starts))
+
+
+def change_items(sit: Situation, result: Schedule) -> list[dict[str, Any]]:
+    """One item per changed session: moved_time, moved_day, re-placed, dropped, missed, done."""
+    reasons = _Reasons(sit, result)
+    keyed = []
+    for new in result.sessions:
+        old = reasons.before[new.id]
+        item = _item(sit, reasons, old, new)
+        if item:
+            keyed.append(((ORDER[item["change"]], old.start, old.id), item))
+    return [item for _, item in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def _item(sit: Situation, reasons: _Reasons, old: PlannedSession, new: PlannedSession
+          ) -> dict[str, Any] | None:
+    name, was, now = _name(old), when(old.start, sit), when(new.start, sit)
+    replacing = any(s.id == old.id for s in sit.to_replace)
+    if replacing and new.status == "planned":
+        change, text = "re-placed", f"{name} missed {was} → re-placed {now}"
+        if old.id in sit.inferred_missed:
+            text += " (its warm-up easy run was missed, so it was too)"
+    elif replacing:
+        change = "missed"
+        why = ("its warm-up easy run was missed; " if old.id in sit.inferred_missed else "")
+        text = f"{name} {was} missed; not re-placed ({why}{reasons.why_not_replaced(old)})"
+    elif new.status == "dropped" and old.status != "dropped":
+        change = "dropped"
+        here = reasons.why_not_at(old) or "keeping it would break a rule"
+        elsewhere = ("no other free time left this week fits it"
+                     if reasons.fits_nowhere(old)
+                     else "moving it would take bigger changes than giving it up")
+        text = f"{name} {was} dropped ({here}; {elsewhere})"
+    elif new.start != old.start and new.status == "planned":
+        same_day = sit.week.day_of(new.start) == sit.week.day_of(old.start)
+        change = "moved_time" if same_day else "moved_day"
+        because = reasons.why_not_at(old)
+        text = f"{name} moved {was} → {now}" + (f" ({because})" if because else "")
+    elif new.status == "done" and old.status != "done":
+        change, text = "done", f"{name} {was} done"
+    else:
+        return None
+    placed = new.status in ("planned", "done")
+    return {
+        "session": old.id, "kind": old.kind.value, "change": change,
+        "from": old.start.isoformat(), "to": new.start.isoformat() if placed else None,
+        "text": text,
+    }
+
+
+def describe_changes(schedule: Schedule) -> str:
+    """The diff in plain words, for the top of the CLI's output."""
+    main = [c for c in schedule.changes if c["change"] != "done"]
+    done = [c for c in schedule.changes if c["change"] == "done"]
+    if not main:
+        lines = ["Nothing moved: the rest of the week still fits every rule."]
+    else:
+        lines = ["What changed:"] + [f"  {c['text']}" for c in main]
+    if done:
+        lines.append("Done: " + ", ".join(c["text"].removesuffix(" done") for c in done) + ".")
+    return "\n".join(lines)
