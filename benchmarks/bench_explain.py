@@ -26,8 +26,10 @@ from pathlib import Path
 from scheduler.cli import main as main_cli
 from scheduler.core.domain import WEEKDAYS, Request
 from scheduler.core.io import load_request
+from scheduler.explain.conflict import find_conflict
 from scheduler.explain.fixes import week_fits
-from scheduler.explain.probe import Verdict, WeekProbe, explain_infeasible, find_conflict
+from scheduler.explain.infeasible import explain_infeasible
+from scheduler.explain.probe import Verdict, WeekProbe
 from scheduler.model.solve import plan_week
 
 ROOT = Path(__file__).resolve().parent.parent

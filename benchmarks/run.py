@@ -209,7 +209,7 @@ def feature_rows(b: BusyWeeks, one_week: float) -> list[Row]:
                         f"{statistics.median(times) / one_week:.1f}× one week's plan",
                         "the first session missed, re-planned at its end"))
     try:
-        from scheduler.explain.probe import explain_infeasible
+        from scheduler.explain.infeasible import explain_infeasible
     except ImportError:
         rows.append(Row("explain an impossible week", "not available"))
     else:

@@ -34,7 +34,7 @@ from scheduler.core.domain import Request, Schedule
 from scheduler.core.errors import BadRequest, PlyoplanError
 from scheduler.core.io import load_request, parse_model, write_text
 from scheduler.explain.headline import reason
-from scheduler.explain.probe import explain_infeasible
+from scheduler.explain.infeasible import explain_infeasible
 from scheduler.export.ics import schedule_to_ics
 from scheduler.model.solve import plan_week
 

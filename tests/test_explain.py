@@ -25,7 +25,7 @@ from scheduler.core.sessions import session_specs
 from scheduler.core.settings import get_settings
 from scheduler.explain.drop import plan_with_drops
 from scheduler.explain.fixes import apply_change
-from scheduler.explain.probe import explain_infeasible
+from scheduler.explain.infeasible import explain_infeasible
 from scheduler.explain.why import day_verdicts, why_items
 from scheduler.model.solve import build_week_model, enforce_rules, new_solver, solve_request
 from tests.oracle import assert_valid

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from scheduler.core.domain import Schedule
 from scheduler.explain.fixes import apply_change
-from scheduler.explain.probe import explain_infeasible
+from scheduler.explain.infeasible import explain_infeasible
 from scheduler.model.solve import solve_request
 from tests.oracle import assert_valid
 from tests.weeks import request as week_request

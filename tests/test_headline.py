@@ -10,7 +10,7 @@ import pytest
 from scheduler.core.io import load_request
 from scheduler.explain.fixes import apply_change
 from scheduler.explain.headline import headline, reason, short_fix
-from scheduler.explain.probe import explain_infeasible
+from scheduler.explain.infeasible import explain_infeasible
 from scheduler.model.solve import solve_request
 from tests.oracle import assert_valid
 from tests.weeks import request as week_request

@@ -25,7 +25,7 @@ from scheduler.calendars.fetch import is_url
 from scheduler.calendars.read import BusyOptions, CalendarError, busy_from_ics
 from scheduler.core.domain import BusyInterval, Request, Schedule
 from scheduler.core.errors import BadRequest
-from scheduler.explain.probe import explain_infeasible
+from scheduler.explain.infeasible import explain_infeasible
 from scheduler.explain.why import why_items
 from scheduler.model.solve import plan_week
 from scheduler.replan.replan import replan

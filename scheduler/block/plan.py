@@ -259,7 +259,7 @@ def _schedules(requests: list[Request], placed: list[list[PlannedSession]], stat
 
 def _conflict(requests: list[Request], settings: Settings | None) -> RulesConflict:
     """Name the first week that cannot fit on its own, or the boundaries."""
-    from scheduler.explain.probe import explain_infeasible  # only on this rare path
+    from scheduler.explain.infeasible import explain_infeasible  # only on this rare path
 
     for request in requests:
         if plan_week(request, settings).status == "infeasible":

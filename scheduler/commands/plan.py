@@ -21,7 +21,7 @@ from scheduler.core.errors import RulesConflict
 from scheduler.core.io import load_request, write_text
 from scheduler.explain.drop import plan_with_drops
 from scheduler.explain.headline import headline
-from scheduler.explain.probe import explain_infeasible
+from scheduler.explain.infeasible import explain_infeasible
 from scheduler.explain.why import why_items
 from scheduler.export.ics import schedule_to_ics
 from scheduler.export.text import say_written, week_table

@@ -16,8 +16,9 @@ from constraints import soft_penalties
 from scheduler.core.domain import Request, Schedule
 from scheduler.core.sessions import SessionSpec, session_specs
 from scheduler.core.settings import Settings, get_settings
+from scheduler.explain.conflict import conflict_item, find_conflict
 from scheduler.explain.facts import NOUNS
-from scheduler.explain.probe import WeekProbe, conflict_item, find_conflict
+from scheduler.explain.probe import WeekProbe
 from scheduler.model.solve import (
     STATUS_NAMES,
     build_week_model,

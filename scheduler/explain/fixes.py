@@ -27,8 +27,9 @@ from constraints import rule_by_key
 from scheduler.core.domain import WEEKDAYS, Kind, Request, clock_minutes
 from scheduler.core.sessions import session_specs
 from scheduler.core.settings import get_settings
+from scheduler.explain.conflict import Conflict
 from scheduler.explain.facts import DAY_NAMES, NOUNS
-from scheduler.explain.probe import PROBE_TIME_LIMIT, Conflict, Verdict, WeekProbe
+from scheduler.explain.probe import PROBE_TIME_LIMIT, Verdict, WeekProbe
 from scheduler.explain.widen import WindowSide, smallest_widenings
 from scheduler.model.solve import build_week_model, new_solver, rules_as_asked
 

@@ -1,0 +1,86 @@
+"""The package's imports point one way: core <- constraints <- model <- explain <- replan
+<- block <- the commands <- the web app. A module may import its own layer or a lower one,
+never a higher one, and no chain of imports comes back to where it started."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("scheduler", "constraints", "web")
+# Lowest first. A module belongs to the layer of the longest prefix that names it. The
+# serve command starts the web app, so it sits beside it, above the other commands.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("scheduler.core",),
+    ("constraints", "scheduler.calendars", "scheduler.export"),
+    ("scheduler.model",),
+    ("scheduler.explain",),
+    ("scheduler.replan",),
+    ("scheduler.block",),
+    ("scheduler.batch", "scheduler.commands", "scheduler.cli", "scheduler"),
+    ("web", "scheduler.commands.serve"),
+)
+
+
+def layer_of(module: str) -> int:
+    named = [(len(p), number) for number, prefixes in enumerate(LAYERS) for p in prefixes
+             if module == p or module.startswith(p + ".")]
+    assert named, f"{module} is in no layer"
+    return max(named)[1]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module of the project this file imports, at any depth of the file (imports
+    inside functions and under TYPE_CHECKING count too)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # 'from scheduler.x import y' may name a module y or a name in x.
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        else:
+            continue
+        found |= {n for n in names if n.split(".")[0] in PACKAGES}
+    return found
+
+
+def project_modules() -> dict[str, set[str]]:
+    files = [p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")]
+    names = {module_name(p): p for p in files}
+    return {name: {m for m in imports_of(path) if m in names and m != name}
+            for name, path in names.items()}
+
+
+def test_every_module_imports_only_its_own_layer_or_lower():
+    graph = project_modules()
+    assert len(graph) > 60
+    upward = sorted(f"{source} -> {target}" for source, targets in graph.items()
+                    for target in targets if layer_of(target) > layer_of(source))
+    assert upward == []
+
+
+def test_no_chain_of_imports_comes_back_to_where_it_started():
+    graph = project_modules()
+    cycles = []
+    state: dict[str, str] = {}  # "open" while on the current path, "done" after
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = "open"
+        for target in sorted(graph[module]):
+            if state.get(target) == "open":
+                cycles.append(" -> ".join([*path[path.index(target):], target]))
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
