@@ -17,7 +17,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("scheduler.model",),
     ("scheduler.explain",),
     ("scheduler.replan",),
-    ("scheduler.block",),
+    # export.block draws a planned block; the drawing it calls knows nothing of blocks.
+    ("scheduler.block", "scheduler.export.block"),
     ("scheduler.batch", "scheduler.commands", "scheduler.cli", "scheduler"),
     ("web", "scheduler.commands.serve"),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from constraints.base import hours_between
-from scheduler.block.plan import BlockPlan, block_to_ics, contacts_chart_svg, solve_block
+from scheduler.block.plan import BlockPlan, solve_block
 from scheduler.block.progression import get_progression_settings
 from scheduler.cli import main
 from scheduler.core.domain import (
@@ -32,6 +33,8 @@ from scheduler.core.domain import (
 from scheduler.core.drills import drill_library
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.io import load_request
+from scheduler.export.block import block_to_ics, contacts_chart_svg
+from scheduler.export.svg import weekly_contacts_svg
 from scheduler.model.solve import plan_week
 from tests.oracle import assert_valid
 
@@ -321,6 +324,25 @@ def test_the_chart_draws_one_bar_per_week_and_shows_the_lighter_weeks(office_blo
         assert h == pytest.approx(heights[top] * c / contacts[top], abs=0.2)
     assert "script" not in svg and svg.count("lighter") >= sum(deloads)
     assert contacts_chart_svg(json.loads(office_block.model_dump_json())) == svg
+
+
+@dataclass(frozen=True)
+class _Shown:
+    week: int
+    week_start: date | None
+    contacts: int
+    intensity: str
+    deload: bool
+    cap: int
+
+
+def test_the_chart_draws_any_weeks_with_the_numbers_it_shows_not_only_a_blocks():
+    svg = weekly_contacts_svg([_Shown(1, date(2026, 11, 30), 160, "low", False, 220),
+                               _Shown(2, None, 95, "low", True, 220)])
+    titles = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}title")]
+    assert titles[1:] == ["Week 1 from 30 Nov: 160 contacts, low intensity",
+                          "Week 2: 95 contacts, lighter week"]
+    assert "cap 220" in svg
 
 
 def test_cli_block_writes_json_and_ics_and_prints_the_weeks(tmp_path, capsys):

@@ -14,10 +14,11 @@ import icalendar
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from scheduler.block.plan import BlockPlan, block_to_ics, solve_block
+from scheduler.block.plan import BlockPlan, solve_block
 from scheduler.cli import main
 from scheduler.core.domain import Drill, Schedule
 from scheduler.core.io import load_request
+from scheduler.export.block import block_to_ics
 from scheduler.export.ics import schedule_to_ics, session_title
 from scheduler.model.solve import plan_week
 from scheduler.replan.replan import replan

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import combinations
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
@@ -32,7 +32,6 @@ from scheduler.block.progression import (
     WeekTarget,
     get_progression_settings,
     plan_progression,
-    weekly_contacts_svg,
 )
 from scheduler.block.training_log import TrainingLog, verdict
 from scheduler.core.availability import free_windows
@@ -46,13 +45,11 @@ from scheduler.core.domain import (
     Schedule,
     SessionRequest,
 )
-from scheduler.core.drills import plyo_description
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.sessions import session_specs
 from scheduler.core.settings import Settings
 from scheduler.core.variables import WeekVars
 from scheduler.core.week import Week
-from scheduler.export.ics import calendar_for, session_event
 from scheduler.model.solve import (
     WeekModel,
     extract_sessions,
@@ -64,7 +61,7 @@ from scheduler.model.solve import (
 )
 
 __all__ = ["BlockPlan", "SolvedBlock", "plan_block", "solve_block", "week_requests",
-           "build_block_model", "day_kind", "block_to_ics", "contacts_chart_svg"]
+           "build_block_model", "day_kind"]
 
 # A block model is many loosely linked copies of a week. Measured on the examples and on
 # generated runners (see benchmarks/bench_block.py), CP-SAT's presolve, probing, symmetry
@@ -361,34 +358,3 @@ def solve_block(
     block = BlockPlan(weeks=_schedules(requests, placed, status), progression=targets)
     return SolvedBlock(block, objective or 0)
 
-
-def block_to_ics(block: BlockPlan, *, stamp: datetime | None = None) -> bytes:
-    """The whole block as one calendar; plyo events carry warm-up, cues, surface, strides."""
-    runner = "runner"
-    if block.weeks and block.weeks[0].request:
-        runner = block.weeks[0].request.runner.name
-    cal = calendar_for(f"plyoplan block · {runner}")
-    stamp = stamp or datetime.now(UTC).replace(microsecond=0)
-    for schedule, target in zip(block.weeks, block.progression, strict=True):
-        zone = ZoneInfo(schedule.timezone)
-        for session in schedule.sessions:
-            description = None
-            if session.kind is Kind.plyo:
-                description = plyo_description(
-                    session.drills, strides=target.strides,
-                    stride_seconds=get_progression_settings().stride_seconds,
-                    technique=target.deload)
-            cal.add_component(session_event(session, stamp, zone, description=description))
-    if block.weeks:
-        first = block.weeks[0].week_start - timedelta(days=366)
-        last = block.weeks[-1].week_start + timedelta(days=2 * 366)
-        cal.add_missing_timezones(first_date=first, last_date=last)
-    return cal.to_ical()
-
-
-def contacts_chart_svg(block: BlockPlan | dict[str, Any]) -> str:
-    """The block's weekly contacts as an SVG bar chart (no script) for a web page:
-    lighter weeks drawn paler and labelled, the weekly cap as a dashed line."""
-    if not isinstance(block, BlockPlan):
-        block = BlockPlan.model_validate(block)
-    return weekly_contacts_svg(block.progression)

@@ -6,12 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from scheduler.block.plan import BlockPlan, block_to_ics, plan_block
+from scheduler.block.plan import BlockPlan, plan_block
 from scheduler.block.training_log import load_log
 from scheduler.calendars.busy_import import with_calendars
 from scheduler.commands import from_current_directory
 from scheduler.core.domain import Kind, Request
 from scheduler.core.io import load_request, write_text
+from scheduler.export.block import block_to_ics
 from scheduler.export.text import say_written
 
 __all__ = ["add_parser", "run", "block_table"]

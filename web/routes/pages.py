@@ -18,10 +18,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from scheduler.block.plan import contacts_chart_svg
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.messages import validation_sentences
 from scheduler.explain.headline import headline
+from scheduler.export.block import contacts_chart_svg
 from scheduler.export.ics import TITLES
 from web.actions import AlreadyMarked, SessionNotFound, mark_session, plan_new_week
 from web.deps import EngineDep, SettingsDep
