@@ -13,16 +13,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scheduler.core.domain import WEEKDAYS, Request
+from scheduler.core.domain import WEEKDAYS, Kind, Request
+from scheduler.core.labels import LABELS, day_name
 from scheduler.core.messages import validation_sentences
 
-__all__ = ["DAY_NAMES", "KIND_LABELS", "WeekForm", "default_form", "next_monday",
+__all__ = ["FORM_DAYS", "FORM_KINDS", "WeekForm", "default_form", "next_monday",
            "form_to_request"]
 
-DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
-KIND_LABELS = {"easy": "Easy run", "tempo": "Tempo run", "hill": "Hill session",
-               "long": "Long run", "plyo": "Plyometrics"}
+# The rows of the form: each weekday's free time, and how many sessions of each kind.
+FORM_DAYS: dict[str, str] = {code: day_name(code, full=True) for code in WEEKDAYS}
+FORM_KINDS = {kind.value: LABELS[kind].title for kind in Kind}
 _WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
 
@@ -59,7 +59,7 @@ def _windows(day: str, text: str, errors: list[str]) -> list[list[str]]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         match = _WINDOW.match(part)
         if not match:
-            errors.append(f"{DAY_NAMES[day]} free time: write each window as HH:MM-HH:MM, "
+            errors.append(f"{FORM_DAYS[day]} free time: write each window as HH:MM-HH:MM, "
                           f"separated by commas (got '{part}').")
             continue
         windows.append([t.zfill(5) for t in match.groups()])
@@ -83,7 +83,7 @@ def form_to_request(values: dict[str, str]) -> tuple[Request | None, list[str]]:
     availability = {d: w for d in WEEKDAYS if (w := _windows(d, values.get(f"avail_{d}", ""),
                                                              errors))}
     sessions: list[dict[str, Any]] = []
-    for kind, label in KIND_LABELS.items():
+    for kind, label in FORM_KINDS.items():
         count = _whole(f"{label} count", values.get(f"count_{kind}", "0"), 0, 7, errors)
         minutes = _whole(f"{label} minutes", values.get(f"minutes_{kind}", "0") or "0",
                          0 if count == 0 else 5, 360, errors)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import threading
 from collections import Counter
 from collections.abc import MutableMapping, Sequence
@@ -25,6 +24,7 @@ from scheduler.calendars.fetch import is_url
 from scheduler.calendars.read import BusyOptions, CalendarError, busy_from_ics
 from scheduler.core.domain import BusyInterval, Request, Schedule
 from scheduler.core.errors import BadRequest
+from scheduler.core.labels import runner_slug
 from scheduler.explain.infeasible import explain_infeasible
 from scheduler.explain.why import why_items
 from scheduler.model.solve import plan_week
@@ -62,13 +62,13 @@ def plan_tag(plan_id: str) -> str:
 
 
 def _unique_ids(request: Request, plan_id: str) -> Request:
-    runner = re.sub(r"[^a-z0-9]+", "-", request.runner.name.lower()).strip("-")[:30]
+    runner = runner_slug(request.runner.name)[:30]
     counts: Counter[str] = Counter()
     sessions = []
     for wanted in request.sessions:
         counts[wanted.kind] += 1
         if wanted.id is None:
-            sid = (f"{runner or 'runner'}-{request.week_start}-{wanted.kind}-"
+            sid = (f"{runner}-{request.week_start}-{wanted.kind}-"
                    f"{counts[wanted.kind]}-{plan_tag(plan_id)}")
             wanted = wanted.model_copy(update={"id": sid})
         sessions.append(wanted)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from scheduler.block.plan import BlockPlan
 from scheduler.block.progression import WeekTarget
 from scheduler.core.domain import WEEKDAYS, Kind, Schedule, clock_minutes
-from scheduler.export.ics import TITLES
+from scheduler.core.labels import LABELS
 
 __all__ = ["Box", "DayColumn", "WeekGrid", "week_grid", "local_time", "PX_PER_HOUR",
            "BlockRow", "block_rows"]
@@ -101,7 +101,7 @@ def week_grid(schedule: Schedule) -> WeekGrid:
             detail = f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}"
             if s.status != "planned":
                 detail += f" · {s.status}"
-            raw.append(("session", i, lo, hi, TITLES[s.kind], detail,
+            raw.append(("session", i, lo, hi, LABELS[s.kind].title, detail,
                         f"session kind-{s.kind.value} status-{s.status}", s.id))
     shown = [r for r in raw if r[0] != "free"] or raw
     first = min([6, *(lo // 60 for _, _, lo, _, *_ in shown)])

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from scheduler.core.labels import DAY_NAMES
+
 __all__ = ["BusyEvent", "BusyReading", "Window", "at_wall_clock", "day_name", "format_busy",
            "local", "merge_busy", "wall_clock"]
 
 ONE_DAY = timedelta(days=1)
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -153,4 +154,4 @@ def _format_span(start: datetime, end: datetime) -> str:
 
 def _format_day(moment: datetime) -> str:
     # Fixed English names: strftime's %a/%b follow the process locale.
-    return f"{_WEEKDAYS[moment.weekday()]} {moment.day:02d} {_MONTHS[moment.month - 1]}"
+    return f"{DAY_NAMES[moment.weekday()]} {moment.day:02d} {_MONTHS[moment.month - 1]}"

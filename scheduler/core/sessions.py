@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from scheduler.core.domain import KEY_KINDS, LEVELS, Drill, Kind, Request
 from scheduler.core.drills import plyo_drills
+from scheduler.core.labels import runner_slug
 
 __all__ = ["SessionSpec", "session_specs", "session_id"]
 
@@ -31,7 +31,7 @@ class SessionSpec:
 
 def session_id(request: Request, kind: Kind, number: int) -> str:
     """A stable id (and calendar UID) such as 'ana-2026-11-30-tempo-1'."""
-    runner = re.sub(r"[^a-z0-9]+", "-", request.runner.name.lower()).strip("-") or "runner"
+    runner = runner_slug(request.runner.name)
     return f"{runner}-{request.week_start.isoformat()}-{kind.value}-{number}"
 
 

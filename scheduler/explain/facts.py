@@ -12,6 +12,7 @@ from constraints import rule_by_key
 from constraints.base import context_is_key
 from scheduler.core.availability import STEP, FreeWindow, free_windows, weekly_windows
 from scheduler.core.domain import KEY_KINDS, RUN_KINDS, Kind, Request
+from scheduler.core.labels import DAY_NAMES, LABELS
 from scheduler.core.sessions import SessionSpec
 from scheduler.core.week import Week
 
@@ -21,14 +22,7 @@ __all__ = [
     "busy_cuts", "joined", "READING_ORDER",
 ]
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-NOUNS = {
-    Kind.easy: ("easy run", "easy runs"),
-    Kind.tempo: ("tempo run", "tempo runs"),
-    Kind.hill: ("hill session", "hill sessions"),
-    Kind.long: ("long run", "long runs"),
-    Kind.plyo: ("plyo session", "plyo sessions"),
-}
+NOUNS = {kind: (label.noun, label.plural) for kind, label in LABELS.items()}
 
 
 def clock(week: Week, minute: int) -> str:

@@ -20,35 +20,14 @@ from icalendar.prop import vText
 from icalendar.timezone import is_utc
 
 from scheduler.core.domain import Kind, PlannedSession, Schedule
+from scheduler.core.labels import LABELS
 
 __all__ = ["schedule_to_ics", "session_title", "session_description", "calendar_for",
            "session_event", "add_timezone", "calendar_text"]
 
-TITLES = {
-    Kind.easy: "Easy run",
-    Kind.tempo: "Tempo run",
-    Kind.hill: "Hill session",
-    Kind.long: "Long run",
-    Kind.plyo: "Plyometrics",
-}
-
-NOTES = {
-    Kind.easy: "Conversational pace; you should be able to talk in full sentences.",
-    Kind.tempo: "Warm up 10-15 min easy, run the tempo block comfortably hard, cool down easy.",
-    Kind.hill: "Warm up easy, climb strong with tall posture, jog back down to recover.",
-    Kind.long: "Steady and relaxed; take water and fuel if it runs past 75 minutes.",
-    Kind.plyo: (
-        "Straight after the easy run, while warm. Land softly with feet under hips and "
-        "spring off quickly; stop a set when landings get loud or sloppy. Use grass, a "
-        "track or a sprung floor rather than concrete, in cushioned but responsive shoes. "
-        "Finish with a few minutes of walking and calf mobility."
-    ),
-}
-
-
 def session_title(session: PlannedSession) -> str:
     """'Plyometrics · 80 contacts', 'Tempo run · 50 min'."""
-    title = TITLES[session.kind]
+    title = LABELS[session.kind].title
     if session.kind is Kind.plyo:
         title = f"{title} · {session.contacts} contacts"
     else:
@@ -59,7 +38,7 @@ def session_title(session: PlannedSession) -> str:
 
 
 def session_description(session: PlannedSession) -> str:
-    lines = [NOTES[session.kind]]
+    lines = [LABELS[session.kind].note]
     if session.drills:
         lines.append("")
         lines.extend(f"- {d.name}: {d.sets} x {d.reps}" for d in session.drills)
@@ -130,7 +109,7 @@ def session_event(session: PlannedSession, stamp: datetime, zone: ZoneInfo, *,
     cancelled = session.status in ("missed", "dropped")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
-    event.add("categories", ["Training", TITLES[session.kind]])
+    event.add("categories", ["Training", LABELS[session.kind].title])
     return event
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from scheduler.core.domain import Schedule
-from scheduler.export.ics import TITLES
+from scheduler.core.labels import LABELS
 
 __all__ = ["week_table", "written_sentence", "say_written"]
 
@@ -32,7 +32,7 @@ def week_table(schedule: Schedule) -> str:
             contacts = str(s.contacts) if s.contacts else ""
             status = "" if s.status == "planned" else s.status
             lines.append(
-                f"{day:%a %d %b}  {start:%H:%M}–{end:%H:%M}  {TITLES[s.kind]:<14} "
+                f"{day:%a %d %b}  {start:%H:%M}–{end:%H:%M}  {LABELS[s.kind].title:<14} "
                 f"{s.minutes:>4} {contacts:>9}  {status}".rstrip()
             )
     total = sum(s.contacts for s in schedule.sessions if s.status in ("planned", "done"))

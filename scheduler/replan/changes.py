@@ -16,14 +16,12 @@ from typing import Any
 from constraints import COUNTED, Violation, hard_violations
 from scheduler.core.availability import STEP, free_windows
 from scheduler.core.domain import Kind, PlannedSession, Schedule
+from scheduler.core.labels import LABELS
 from scheduler.replan.state import Situation
 
 __all__ = ["change_items", "describe_changes", "overlaps", "NAMES"]
 
-NAMES = {
-    Kind.easy: "Easy run", Kind.tempo: "Tempo", Kind.hill: "Hill session",
-    Kind.long: "Long run", Kind.plyo: "Plyo session",
-}
+NAMES = {kind: label.short for kind, label in LABELS.items()}
 ORDER = {"re-placed": 0, "missed": 0, "moved_day": 1, "moved_time": 1, "dropped": 1, "done": 2}
 
 

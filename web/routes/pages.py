@@ -19,13 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from scheduler.core.errors import BadRequest, RulesConflict
+from scheduler.core.labels import LABELS
 from scheduler.core.messages import validation_sentences
 from scheduler.explain.headline import headline
 from scheduler.export.block import contacts_chart_svg
-from scheduler.export.ics import TITLES
 from web.actions import AlreadyMarked, SessionNotFound, mark_session, plan_new_week
 from web.deps import EngineDep, SettingsDep
-from web.forms import DAY_NAMES, KIND_LABELS, default_form, form_to_request
+from web.forms import FORM_DAYS, FORM_KINDS, default_form, form_to_request
 from web.planning import Mark, busy_from_upload, why_by_session
 from web.schemas import LogIn
 from web.store import (
@@ -62,7 +62,7 @@ def _not_found(request: Request) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def new_week_page(request: Request) -> Response:
     form = default_form(datetime.now(UTC).date())
-    return _render(request, "index.html", form=form, days=DAY_NAMES, kinds=KIND_LABELS)
+    return _render(request, "index.html", form=form, days=FORM_DAYS, kinds=FORM_KINDS)
 
 
 @router.post("/plans")
@@ -97,8 +97,8 @@ async def plan_from_form(request: Request, engine: EngineDep,
     form_state = default_form(datetime.now(UTC).date())
     form_state.values.update(values)
     form_state.errors = errors
-    return _render(request, "index.html", 422, form=form_state, days=DAY_NAMES,
-                   kinds=KIND_LABELS)
+    return _render(request, "index.html", 422, form=form_state, days=FORM_DAYS,
+                   kinds=FORM_KINDS)
 
 
 def _why_cached(request: Request, stored: StoredPlan) -> dict[str, list[dict[str, Any]]]:
@@ -121,7 +121,7 @@ def _plan_page(request: Request, stored: StoredPlan, settings: SettingsDep,
     schedule = stored.schedule
     now = datetime.now(UTC)
     sessions = [
-        {"s": s, "title": TITLES[s.kind], "start": local_time(s.start, schedule.timezone),
+        {"s": s, "title": LABELS[s.kind].title, "start": local_time(s.start, schedule.timezone),
          "end": local_time(s.end, schedule.timezone), "begun": s.start <= now,
          "not_logged": s.status == "planned" and s.end <= now}
         for s in schedule.sessions
