@@ -27,10 +27,10 @@ from constraints import (
     hard_violations,
     soft_penalties,
 )
-from scheduler.core.availability import STEP, FreeWindow, free_windows
-from scheduler.core.domain import Kind, PlannedSession, Request, Schedule
-from scheduler.core.sessions import SessionSpec, session_specs
-from scheduler.core.settings import Settings
+from scheduler.core.availability import STEP, FreeWindow
+from scheduler.core.domain import Kind, PlannedSession, Schedule
+from scheduler.core.problem import WeekProblem
+from scheduler.core.sessions import SessionSpec
 from scheduler.core.variables import DAYS, WeekVars
 from scheduler.core.week import Week
 from scheduler.model.solve import (
@@ -57,10 +57,9 @@ class SlotVars(WeekVars):
     sessions).
     """
 
-    def __init__(self, model: cp_model.CpModel, request: Request, week: Week,
-                 specs: list[SessionSpec], windows: list[FreeWindow]) -> None:
+    def __init__(self, model: cp_model.CpModel, problem: WeekProblem) -> None:
         self.at: dict[str, dict[int, cp_model.IntVar]] = {}
-        super().__init__(model, request, week, specs, windows)
+        super().__init__(model, problem)
         self._no_two_sessions_in_one_slot()
 
     def _add_session(self, spec: SessionSpec, earliest: int) -> None:
@@ -102,29 +101,29 @@ class SlotVars(WeekVars):
                 self.model.add_at_most_one(xs)
 
 
-def build_naive_model(request: Request) -> WeekModel:
+def build_naive_model(problem: WeekProblem) -> WeekModel:
     """The time-grid model with every rule of the registry posted on it."""
-    week = Week(request.week_start, request.tz)
     model = new_model()
-    v = SlotVars(model, request, week, session_specs(request), free_windows(request, week))
+    v = SlotVars(model, problem)
     terms: list[PenaltyTerm] = []
     for rule in ALL_RULES:
-        terms.extend(rule.post(model, v, request))
+        terms.extend(rule.post(model, v, problem))
     model.minimize(sum(t.weight * t.literal for t in terms))
     return WeekModel(model, v, terms)
 
 
-def plan_week_naive(request: Request, settings: Settings | None = None) -> Schedule:
+def plan_week_naive(problem: WeekProblem) -> Schedule:
     """Plan the week with the time-grid model (same rules, same objective, same solver)."""
-    wm = build_naive_model(request)
+    request = problem.request
+    wm = build_naive_model(problem)
     enforce_rules(wm, frozenset(request.rules.off))
-    solver = new_solver(settings)
+    solver = new_solver(problem.settings)
     status = STATUS_NAMES[solver.solve(wm.model)]
     schedule = Schedule(week_start=request.week_start, timezone=request.runner.timezone,
                         status=status, request=request)  # type: ignore[arg-type]
     if status in ("optimal", "feasible"):
         schedule.sessions = extract_sessions(wm, solver)
-        schedule.penalties = soft_penalties(request, schedule)
+        schedule.penalties = soft_penalties(problem, schedule)
     return schedule
 
 
@@ -144,40 +143,41 @@ def _session(spec: SessionSpec, week: Week, start: int) -> PlannedSession:
     )
 
 
-def _partial_violations(request: Request, trial: Schedule) -> list[Violation]:
+def _partial_violations(problem: WeekProblem, trial: Schedule) -> list[Violation]:
     """Hard-rule violations of a partial week; starts come from free windows, so the
     availability check (the slowest) is left to the final full-week check."""
-    off = {*request.rules.off, "availability"}
-    return [v for rule in HARD_RULES if rule.key not in off for v in rule.check(request, trial)]
+    off = {*problem.request.rules.off, "availability"}
+    return [v for rule in HARD_RULES if rule.key not in off for v in rule.check(problem, trial)]
 
 
-def _first_fit(request: Request, week: Week, windows: list[FreeWindow], spec: SessionSpec,
+def _first_fit(problem: WeekProblem, windows: list[FreeWindow], spec: SessionSpec,
                placed: list[Placed]) -> Placed | None:
     """The earliest start in a free window that overlaps nothing and breaks no hard rule."""
+    request = problem.request
     for window in windows:
         for start in range(window.start, window.end - spec.minutes + 1, STEP):
             end = start + spec.minutes
             if any(start < b and a < end for a, b, _ in placed):
                 continue
-            candidate = _session(spec, week, start)
+            candidate = _session(spec, problem.week, start)
             trial = Schedule.model_construct(
                 week_start=request.week_start, timezone=request.runner.timezone,
                 status="feasible", sessions=[s for _, _, s in placed] + [candidate],
                 dropped=[], explanation=[], changes=[], penalties={}, request=request,
             )
-            if not _partial_violations(request, trial):
+            if not _partial_violations(problem, trial):
                 return start, end, candidate
     return None
 
 
-def plan_week_greedy(request: Request) -> Schedule | None:
+def plan_week_greedy(problem: WeekProblem) -> Schedule | None:
     """A first-fit week, or None when some session found no place (no search, no undo)."""
-    week = Week(request.week_start, request.tz)
-    windows = sorted(free_windows(request, week), key=lambda w: w.start)
-    specs = sorted(session_specs(request), key=lambda s: GREEDY_ORDER[s.kind])
+    request = problem.request
+    windows = sorted(problem.windows, key=lambda w: w.start)
+    specs = sorted(problem.specs, key=lambda s: GREEDY_ORDER[s.kind])
     placed: list[Placed] = []
     for spec in specs:
-        fit = _first_fit(request, week, windows, spec, placed)
+        fit = _first_fit(problem, windows, spec, placed)
         if fit is None:
             return None
         placed.append(fit)
@@ -185,8 +185,8 @@ def plan_week_greedy(request: Request) -> Schedule | None:
                       key=lambda s: s.start)
     schedule = Schedule(week_start=request.week_start, timezone=request.runner.timezone,
                         status="feasible", sessions=sessions, request=request)
-    broken = hard_violations(request, schedule)
+    broken = hard_violations(problem, schedule)
     if broken:  # cannot happen: every start was taken from a free window
         raise RuntimeError(f"first-fit week breaks {broken[0].rule}: {broken[0].text}")
-    schedule.penalties = soft_penalties(request, schedule)
+    schedule.penalties = soft_penalties(problem, schedule)
     return schedule

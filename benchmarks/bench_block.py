@@ -25,11 +25,14 @@ from generate import random_requests
 from scheduler.block.plan import plan_block
 from scheduler.core.errors import RulesConflict
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.model.solve import plan_week
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 150.0  # an 8-week block, median
 WEEKS = 8
+SETTINGS = get_settings()
 
 
 def median_ms(work: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -54,12 +57,15 @@ def main() -> None:
     block_walls = []
     for path in sorted((ROOT / "examples").glob("*.json")):
         request = load_request(path)
-        if plan_week(request).status not in ("optimal", "feasible"):
+        if plan_week(WeekProblem.of(request, SETTINGS)).status not in ("optimal", "feasible"):
             continue
-        week_wall, _ = median_ms(lambda r=request: plan_week(r), args.repeat)
-        wall, cpu = median_ms(lambda r=request: plan_block(r, WEEKS), args.repeat)
+        week_wall, _ = median_ms(lambda r=request: plan_week(WeekProblem.of(r, SETTINGS)),
+                                 args.repeat)
+        wall, cpu = median_ms(lambda r=request: plan_block(r, WEEKS, settings=SETTINGS),
+                              args.repeat)
         block_walls.append(wall)
-        sessions = max(t.sessions for t in plan_block(request, WEEKS).progression)
+        block = plan_block(request, WEEKS, settings=SETTINGS)
+        sessions = max(t.sessions for t in block.progression)
         rows.append((f"{path.name}: {WEEKS}-week block", wall, cpu,
                      f"/target {wall / TARGET_MS:.2f}; /(8 x one week {week_wall:.0f} ms) "
                      f"{wall / (WEEKS * week_wall):.2f}; {sessions} plyo/week"))
@@ -70,11 +76,11 @@ def main() -> None:
     for request in random_requests(args.runners * 3, args.seed, busy_events=(0, 4)):
         if len(walls) + refused >= args.runners:
             break
-        if plan_week(request).status not in ("optimal", "feasible"):
+        if plan_week(WeekProblem.of(request, SETTINGS)).status not in ("optimal", "feasible"):
             continue
         started, started_cpu = time.perf_counter(), time.process_time()
         try:
-            plan_block(request, WEEKS)
+            plan_block(request, WEEKS, settings=SETTINGS)
         except RulesConflict:
             refused += 1
             continue

@@ -26,6 +26,8 @@ from pathlib import Path
 from scheduler.cli import main as main_cli
 from scheduler.core.domain import WEEKDAYS, Request
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.explain.conflict import find_conflict
 from scheduler.explain.fixes import week_fits
 from scheduler.explain.infeasible import explain_infeasible
@@ -35,6 +37,7 @@ from scheduler.model.solve import plan_week
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 100.0  # infeasible week -> minimal explanation, median
 
+SETTINGS = get_settings()
 MINUTES = {"easy": (30, 60), "tempo": (40, 70), "hill": (40, 60), "long": (80, 150),
            "plyo": (15, 30)}
 
@@ -68,7 +71,7 @@ def infeasible_weeks(count: int, seed: int = 7) -> list[Request]:
     weeks: list[Request] = []
     while len(weeks) < count:
         request = generated_week(rng)
-        if week_fits(request) is Verdict.conflict:
+        if week_fits(WeekProblem.of(request, SETTINGS)) is Verdict.conflict:
             weeks.append(request)
     return weeks
 
@@ -87,7 +90,7 @@ def median_ms(work: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 
 def _plan_week(request: Request) -> Callable[[], object]:
-    return lambda: plan_week(request)
+    return lambda: plan_week(WeekProblem.of(request, SETTINGS))
 
 
 def _plan_command(path: Path) -> Callable[[], object]:
@@ -105,10 +108,10 @@ def main() -> None:
     args = parser.parse_args()
 
     def conflict_only(r: Request) -> Callable[[], object]:
-        return lambda: find_conflict(r, WeekProbe(r))
+        return lambda: find_conflict(WeekProbe(WeekProblem.of(r, SETTINGS)))
 
     def full(r: Request) -> Callable[[], object]:
-        return lambda: explain_infeasible(r)
+        return lambda: explain_infeasible(WeekProblem.of(r, SETTINGS))
 
     rows: list[tuple[str, float, float, str]] = []
     example = load_request(ROOT / "examples" / "infeasible_week.json")

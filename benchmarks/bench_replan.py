@@ -21,11 +21,14 @@ from pathlib import Path
 
 from scheduler.core.domain import BusyInterval, Schedule
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.model.solve import plan_week
 from scheduler.replan.replan import replan
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TARGET_MS = 15.0
+SETTINGS = get_settings()
 
 
 def measure(work: Callable[[], Schedule], repeat: int) -> tuple[float, float, Schedule]:
@@ -50,10 +53,11 @@ def situations(plan: Schedule) -> dict[str, Callable[[], Schedule]]:
         start=first_key.start, end=first_key.end, summary="Dentist")]})
     return {
         "one miss": lambda: replan(plan, missed=[first_key.id],
-                                   at=first_key.end + timedelta(minutes=30)),
+                                   at=first_key.end + timedelta(minutes=30), settings=SETTINGS),
         "miss + dones": lambda: replan(plan, missed=[second.id], done=[first.id],
-                                       at=second.end + timedelta(minutes=30)),
-        "calendar change": lambda: replan(plan, at=monday, request=busier),
+                                       at=second.end + timedelta(minutes=30),
+                                       settings=SETTINGS),
+        "calendar change": lambda: replan(plan, at=monday, request=busier, settings=SETTINGS),
     }
 
 
@@ -68,7 +72,8 @@ def main() -> None:
     medians = []
     for path in sorted(EXAMPLES.glob("*.json")):
         request = load_request(path)
-        plan_wall, _, plan = measure(lambda r=request: plan_week(r), max(3, args.repeat // 4))
+        plan_wall, _, plan = measure(lambda r=request: plan_week(WeekProblem.of(r, SETTINGS)),
+                                      max(3, args.repeat // 4))
         if plan.status not in ("optimal", "feasible"):
             continue
         for name, work in situations(plan).items():

@@ -42,9 +42,12 @@ from constraints import hard_violations
 from scheduler.batch import BatchItem, BatchResult, collect_requests, default_workers, plan_batch
 from scheduler.core.domain import Request, Schedule
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.model.solve import plan_week
 
 ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = get_settings()
 PLANNED = ("optimal", "feasible")
 BUSY_WEEKS = (2, 8)  # busy events per week for the first-fit comparison
 NAIVE_RANDOM_WEEKS = 3  # plus the 5 solvable examples; each naive solve takes about 1 s
@@ -58,6 +61,23 @@ class Row:
     alternative: str = ""
     ratio: str = ""
     note: str = ""
+
+
+def problem_of(request: Request) -> WeekProblem:
+    return WeekProblem.of(request, SETTINGS)
+
+
+def plan(request: Request) -> Schedule:
+    """A week planned as the CLI plans it: its problem worked out, then solved."""
+    return plan_week(problem_of(request))
+
+
+def plan_naive(request: Request) -> Schedule:
+    return plan_week_naive(problem_of(request))
+
+
+def plan_greedy(request: Request) -> Schedule | None:
+    return plan_week_greedy(problem_of(request))
 
 
 def timed(work: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
@@ -77,7 +97,7 @@ def valid(schedule: Schedule | None) -> bool:
         return False
     ordered = sorted(schedule.sessions, key=lambda s: s.start)
     clash = any(a.end > b.start for a, b in combinations(ordered, 2) if a.start <= b.start)
-    return not clash and not hard_violations(schedule.request, schedule)
+    return not clash and not hard_violations(problem_of(schedule.request), schedule)
 
 
 def penalty(schedule: Schedule) -> int:
@@ -90,10 +110,10 @@ def one_week_vs_naive(seed: int) -> tuple[Row, float]:
     weeks = examples + list(random_requests(NAIVE_RANDOM_WEEKS, seed))
     ours, naive, same, both, naive_planned = [], [], 0, 0, 0
     for request in weeks:
-        plan_week(request)  # warm-up: the first solve of a process pays for imports
-        schedule, seconds = timed(plan_week, request)
+        plan(request)  # warm-up: the first solve of a process pays for imports
+        schedule, seconds = timed(plan, request)
         ours.append(seconds)
-        grid, seconds = timed(plan_week_naive, request)
+        grid, seconds = timed(plan_naive, request)
         naive.append(seconds)
         naive_planned += valid(grid)
         if schedule.status in PLANNED and valid(grid):
@@ -121,10 +141,10 @@ def run_busy_weeks(count: int, seed: int) -> BusyWeeks:
     requests = list(random_requests(count, seed + 1, busy_events=BUSY_WEEKS))
     out = BusyWeeks(requests, [], [], [], [])
     for request in requests:
-        schedule, seconds = timed(plan_week, request)
+        schedule, seconds = timed(plan, request)
         out.ours.append(schedule)
         out.our_seconds.append(seconds)
-        greedy, seconds = timed(plan_week_greedy, request)
+        greedy, seconds = timed(plan_greedy, request)
         out.greedy.append(greedy)
         out.greedy_seconds.append(seconds)
     return out
@@ -203,7 +223,8 @@ def feature_rows(b: BusyWeeks, one_week: float) -> list[Row]:
         times = []
         for _, schedule in planned[:FEATURE_SAMPLES]:
             first = schedule.sessions[0]
-            times.append(timed(replan, schedule, missed=[first.id], at=first.end)[1])
+            times.append(timed(replan, schedule, missed=[first.id], at=first.end,
+                               settings=SETTINGS)[1])
         rows.append(Row(f"re-plan after a missed session ({len(times)} weeks)",
                         ms(statistics.median(times)), "",
                         f"{statistics.median(times) / one_week:.1f}× one week's plan",
@@ -213,7 +234,8 @@ def feature_rows(b: BusyWeeks, one_week: float) -> list[Row]:
     except ImportError:
         rows.append(Row("explain an impossible week", "not available"))
     else:
-        times = [timed(explain_infeasible, r)[1] for r in impossible[:FEATURE_SAMPLES]]
+        times = [timed(lambda r: explain_infeasible(problem_of(r)), r)[1]
+                 for r in impossible[:FEATURE_SAMPLES]]
         rows.append(Row(f"explain an impossible week ({len(times)} weeks)",
                         ms(statistics.median(times)), "",
                         f"{statistics.median(times) / one_week:.1f}× one week's plan",
@@ -231,7 +253,7 @@ def _block_row(plan_block: Callable[..., Any], requests: list[Request], one_week
     times, failed = [], 0
     for request in requests:
         try:
-            times.append(timed(plan_block, request, 8)[1])
+            times.append(timed(plan_block, request, 8, settings=SETTINGS)[1])
         except Exception:  # noqa: BLE001 - a block that cannot fit is counted, not fatal
             failed += 1
     if not times:

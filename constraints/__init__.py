@@ -17,7 +17,8 @@ from constraints.rest_days import RestDays
 from constraints.spread_key_workouts import SpreadKeyWorkouts
 from constraints.time_of_day import TimeOfDay
 from constraints.weekly_contacts import WeeklyContacts
-from scheduler.core.domain import HARD_RULE_KEYS, Request, Schedule
+from scheduler.core.domain import HARD_RULE_KEYS, Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = [
     "HARD_RULES", "SOFT_RULES", "ALL_RULES", "HARD_KEYS", "rule_by_key",
@@ -54,23 +55,23 @@ def rule_by_key(key: str) -> Rule:
     raise KeyError(key)
 
 
-def hard_violations(request: Request, schedule: Schedule) -> list[Violation]:
+def hard_violations(problem: WeekProblem, schedule: Schedule) -> list[Violation]:
     """Every broken hard rule, skipping rules the runner turned off."""
     return [
         violation
         for rule in HARD_RULES
-        if rule.key not in request.rules.off
-        for violation in rule.check(request, schedule)
+        if rule.key not in problem.request.rules.off
+        for violation in rule.check(problem, schedule)
     ]
 
 
-def soft_violations(request: Request, schedule: Schedule) -> list[Violation]:
-    return [v for rule in SOFT_RULES for v in rule.check(request, schedule)]
+def soft_violations(problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+    return [v for rule in SOFT_RULES for v in rule.check(problem, schedule)]
 
 
-def soft_penalties(request: Request, schedule: Schedule) -> dict[str, int]:
+def soft_penalties(problem: WeekProblem, schedule: Schedule) -> dict[str, int]:
     """Penalty paid per soft rule key, recomputed from the schedule alone."""
     totals = {rule.key: 0 for rule in SOFT_RULES}
-    for violation in soft_violations(request, schedule):
+    for violation in soft_violations(problem, schedule):
         totals[violation.rule] += violation.penalty
     return totals

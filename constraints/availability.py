@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.core.availability import free_windows
-from scheduler.core.domain import Request, Schedule
+from scheduler.core.domain import Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = ["Availability"]
 
@@ -17,7 +17,7 @@ class Availability(Rule):
     severity = Severity.hard
     parameters = ("buffer_minutes",)
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         enforce = v.enforce(self.key)
         for spec in v.specs:
             if v.is_pinned(spec):
@@ -28,17 +28,17 @@ class Availability(Rule):
             v.allow_starts(spec, spans, when=None if v.settled_on(self.key) else enforce)
         return []
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        view = WeekView(request, schedule)
-        windows = free_windows(request, view.week)
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        view = WeekView(problem, schedule)
+        buffer = problem.request.rules.buffer_minutes
         out = []
         for s in view.counted:
             if s.status != "planned":
                 continue  # done sessions happened; the calendar may have changed since
             start, end = view.week.minute(s.start), view.week.minute(s.end)
-            if not any(w.start <= start and end <= w.end for w in windows):
+            if not any(w.start <= start and end <= w.end for w in problem.windows):
                 out.append(Violation(self.key, (s.id,), (
                     f"The {view.label(s)} is outside your free time "
-                    f"(a free window, {request.rules.buffer_minutes} min away from busy events)."
+                    f"(a free window, {buffer} min away from busy events)."
                 )))
         return out

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
-from scheduler.core.domain import KEY_KINDS, Kind, PlannedSession, Request, Schedule
-from scheduler.core.week import Week
+from scheduler.core.domain import KEY_KINDS, Kind, PlannedSession, Schedule
+from scheduler.core.problem import WeekProblem
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
@@ -61,12 +61,13 @@ class Rule(ABC):
     parameters: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
-    def post(self, model: cp_model.CpModel, v: WeekVars, request: Request) -> list[PenaltyTerm]:
+    def post(self, model: cp_model.CpModel, v: WeekVars, problem: WeekProblem
+             ) -> list[PenaltyTerm]:
         """Add the rule to the model; hard rules guard it with `v.enforce(self.key)` and
         return []; soft rules return their penalty terms."""
 
     @abstractmethod
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
         """Decide the rule on a finished schedule without the solver."""
 
 
@@ -76,9 +77,9 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 class WeekView:
     """A finished week seen by the checks: local days, kinds and labels of sessions."""
 
-    def __init__(self, request: Request, schedule: Schedule) -> None:
-        self.request = request
-        self.week = Week(request.week_start, request.tz)
+    def __init__(self, problem: WeekProblem, schedule: Schedule) -> None:
+        self.request = problem.request
+        self.week = problem.week
         self.counted = [s for s in schedule.sessions if s.status in COUNTED]
 
     def day(self, session: PlannedSession) -> int:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.core.domain import WEEKDAYS, Kind, Request, Schedule
-from scheduler.core.settings import get_settings
+from scheduler.core.domain import WEEKDAYS, Kind, Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = ["LongRunDay"]
 
@@ -15,9 +15,9 @@ class LongRunDay(Rule):
     severity = Severity.soft
     parameters = ("preferences.long_run_days",)
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
-        weight = get_settings().weight_long_run_day
-        preferred = [WEEKDAYS.index(d) for d in request.preferences.long_run_days]
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
+        weight = problem.settings.weight_long_run_day
+        preferred = [WEEKDAYS.index(d) for d in problem.request.preferences.long_run_days]
         terms = []
         for run in v.sessions(Kind.long):
             elsewhere = model.new_bool_var(f"{run.id}.not_on_preferred_day")
@@ -27,10 +27,10 @@ class LongRunDay(Rule):
             terms.append(PenaltyTerm(self.key, weight, elsewhere, (run.id,)))
         return terms
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        view = WeekView(request, schedule)
-        weight = get_settings().weight_long_run_day
-        preferred = request.preferences.long_run_days
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        view = WeekView(problem, schedule)
+        weight = problem.settings.weight_long_run_day
+        preferred = problem.request.preferences.long_run_days
         return [
             Violation(self.key, (run.id,), (
                 f"The long run is on {view.day_name(view.day(run))}, not on a preferred day "

@@ -7,7 +7,8 @@ same, so the rule forbids that too.
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, context_is_key
-from scheduler.core.domain import Request, Schedule
+from scheduler.core.domain import Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = ["NoConsecutiveKeyDays"]
 
@@ -20,7 +21,7 @@ class NoConsecutiveKeyDays(Rule):
     )
     severity = Severity.hard
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         enforce = v.enforce(self.key)
         keys = v.key_sessions()
         for a in keys:
@@ -33,14 +34,14 @@ class NoConsecutiveKeyDays(Rule):
                         model.add_bool_or(
                             [v.on(a, day).Not(), v.on(b, other).Not()]
                         ).only_enforce_if(enforce)
-            if context_is_key(request.context.day_before):
+            if context_is_key(problem.request.context.day_before):
                 model.add_implication(enforce, v.on(a, 0).Not())
-            if context_is_key(request.context.day_after):
+            if context_is_key(problem.request.context.day_after):
                 model.add_implication(enforce, v.on(a, 6).Not())
         return []
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        view = WeekView(request, schedule)
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        view = WeekView(problem, schedule)
         out = []
         keys = sorted(view.key_sessions(), key=lambda s: s.start)
         for i, a in enumerate(keys):
@@ -52,7 +53,7 @@ class NoConsecutiveKeyDays(Rule):
                         f"The {view.label(a)} and the {view.label(b)} are {where}."
                     )))
         for a in keys:
-            edge = {0: request.context.day_before, 6: request.context.day_after}
+            edge = {0: problem.request.context.day_before, 6: problem.request.context.day_after}
             if view.day(a) in edge and context_is_key(edge[view.day(a)]):
                 side = "last Sunday's" if view.day(a) == 0 else "next Monday's"
                 out.append(Violation(self.key, (a.id,), (

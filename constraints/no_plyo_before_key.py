@@ -7,7 +7,8 @@ long run, race) needs them fresh. Holds across the week boundary via `context`.
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, context_is_key
-from scheduler.core.domain import Kind, Request, Schedule
+from scheduler.core.domain import Kind, Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = ["NoPlyoBeforeKey"]
 
@@ -17,7 +18,7 @@ class NoPlyoBeforeKey(Rule):
     summary = "No plyometrics the day before a key workout (tempo, hill, long run or race)."
     severity = Severity.hard
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         enforce = v.enforce(self.key)
         plyos, keys = v.sessions(Kind.plyo), v.key_sessions()
         for plyo in plyos:
@@ -26,15 +27,15 @@ class NoPlyoBeforeKey(Rule):
                     model.add_bool_or(
                         [v.on(plyo, day).Not(), v.on(key, day + 1).Not()]
                     ).only_enforce_if(enforce)
-            if context_is_key(request.context.day_after):
+            if context_is_key(problem.request.context.day_after):
                 model.add_implication(enforce, v.on(plyo, 6).Not())
-        if request.context.day_before == "plyo":
+        if problem.request.context.day_before == "plyo":
             for key in keys:
                 model.add_implication(enforce, v.on(key, 0).Not())
         return []
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        view = WeekView(request, schedule)
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        view = WeekView(problem, schedule)
         out = []
         for plyo in view.of_kind(Kind.plyo):
             day = view.day(plyo)
@@ -44,12 +45,12 @@ class NoPlyoBeforeKey(Rule):
                         f"The plyo session on {view.day_name(day)} is the day before "
                         f"the {view.label(key)}."
                     )))
-            if day == 6 and context_is_key(request.context.day_after):
+            if day == 6 and context_is_key(problem.request.context.day_after):
                 out.append(Violation(self.key, (plyo.id,), (
                     f"The plyo session on {view.day_name(6)} is the day before next week's "
-                    f"{request.context.day_after}."
+                    f"{problem.request.context.day_after}."
                 )))
-        if request.context.day_before == "plyo":
+        if problem.request.context.day_before == "plyo":
             for key in view.key_sessions():
                 if view.day(key) == 0:
                     out.append(Violation(self.key, (key.id,), (

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.core.domain import RUN_KINDS, Request, Schedule
+from scheduler.core.domain import RUN_KINDS, Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = ["OneRunPerDay"]
 
@@ -14,17 +15,17 @@ class OneRunPerDay(Rule):
     severity = Severity.hard
     parameters = ("runs_per_day",)
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         enforce = v.enforce(self.key)
         for day in range(7):
             model.add(
-                sum(v.on(s, day) for s in v.runs()) <= request.rules.runs_per_day
+                sum(v.on(s, day) for s in v.runs()) <= problem.request.rules.runs_per_day
             ).only_enforce_if(enforce)
         return []
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        view = WeekView(request, schedule)
-        limit = request.rules.runs_per_day
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        view = WeekView(problem, schedule)
+        limit = problem.request.rules.runs_per_day
         out = []
         for day in range(7):
             runs = [s for s in view.on_day(day) if s.kind in RUN_KINDS]

@@ -7,7 +7,8 @@ hard days hard and easy days easy.
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, hours_between
-from scheduler.core.domain import Kind, Request, Schedule
+from scheduler.core.domain import Kind, Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = ["PlyoAfterEasy"]
 
@@ -21,9 +22,9 @@ class PlyoAfterEasy(Rule):
     severity = Severity.hard
     parameters = ("plyo_after_easy_max_gap_minutes",)
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         enforce = v.enforce(self.key)
-        gap = request.rules.plyo_after_easy_max_gap_minutes
+        gap = problem.request.rules.plyo_after_easy_max_gap_minutes
         for plyo in v.sessions(Kind.plyo):
             follows = []
             for easy in v.sessions(Kind.easy):
@@ -42,9 +43,9 @@ class PlyoAfterEasy(Rule):
                     ).only_enforce_if(enforce)
         return []
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        view = WeekView(request, schedule)
-        gap = request.rules.plyo_after_easy_max_gap_minutes
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        view = WeekView(problem, schedule)
+        gap = problem.request.rules.plyo_after_easy_max_gap_minutes
         out = []
         for plyo in view.of_kind(Kind.plyo):
             day = view.day(plyo)

@@ -10,6 +10,7 @@ from itertools import combinations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, hours_between
 from scheduler.core.domain import Kind, Request, Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = ["PlyoGap"]
 
@@ -28,9 +29,9 @@ class PlyoGap(Rule):
     severity = Severity.hard
     parameters = ("plyo_gap_hours",)
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         enforce = v.enforce(self.key)
-        gap = request.rules.plyo_gap_hours * 60
+        gap = problem.request.rules.plyo_gap_hours * 60
         plyos = v.sessions(Kind.plyo)
         for a, b in combinations(plyos, 2):
             a_first = model.new_bool_var(f"{a.id}.before.{b.id}")
@@ -41,13 +42,13 @@ class PlyoGap(Rule):
             )
         for plyo in plyos:
             for day in range(7):
-                if _too_close_to_context(day, request):
+                if _too_close_to_context(day, problem.request):
                     model.add_implication(enforce, v.on(plyo, day).Not())
         return []
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        view = WeekView(request, schedule)
-        hours = request.rules.plyo_gap_hours
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        view = WeekView(problem, schedule)
+        hours = problem.request.rules.plyo_gap_hours
         plyos = sorted(view.of_kind(Kind.plyo), key=lambda s: s.start)
         out = []
         for a, b in combinations(plyos, 2):
@@ -58,7 +59,7 @@ class PlyoGap(Rule):
                     f"{view.day_name(view.day(b))} are {apart:.0f} h apart; {hours} h needed."
                 )))
         for plyo in plyos:
-            if _too_close_to_context(view.day(plyo), request):
+            if _too_close_to_context(view.day(plyo), problem.request):
                 out.append(Violation(self.key, (plyo.id,), (
                     f"The {view.label(plyo)} is within {hours} h of a plyo session "
                     f"just outside this week."

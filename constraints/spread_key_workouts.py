@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import combinations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.core.domain import Request, Schedule
-from scheduler.core.settings import get_settings
+from scheduler.core.domain import Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = ["SpreadKeyWorkouts"]
 
@@ -16,8 +16,8 @@ class SpreadKeyWorkouts(Rule):
     summary = "Key workouts are spread through the week, with two easy days between where possible."
     severity = Severity.soft
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
-        weight = get_settings().weight_spread_key
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
+        weight = problem.settings.weight_spread_key
         terms = []
         for a, b in combinations(v.key_sessions(), 2):
             close = model.new_bool_var(f"{a.id}.close_to.{b.id}")
@@ -29,9 +29,9 @@ class SpreadKeyWorkouts(Rule):
             terms.append(PenaltyTerm(self.key, weight, close, (a.id, b.id)))
         return terms
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        view = WeekView(request, schedule)
-        weight = get_settings().weight_spread_key
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        view = WeekView(problem, schedule)
+        weight = problem.settings.weight_spread_key
         return [
             Violation(self.key, (a.id, b.id), (
                 f"Only one day separates the {view.label(a)} and the {view.label(b)}."

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.core.domain import Request, Schedule
-from scheduler.core.settings import get_settings
+from scheduler.core.domain import Schedule
+from scheduler.core.problem import WeekProblem
 from scheduler.core.week import Week, local_datetime
 
 __all__ = ["TimeOfDay", "PARTS_OF_DAY"]
@@ -30,12 +30,12 @@ class TimeOfDay(Rule):
     severity = Severity.soft
     parameters = ("preferences.time_of_day",)
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
-        weight = get_settings().weight_time_of_day
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
+        weight = problem.settings.weight_time_of_day
         terms = []
         spans: dict[str, list[tuple[int, int]]] = {}  # per part: its minutes on each day
         for spec in v.specs:
-            part = request.preferences.time_of_day.get(spec.kind)
+            part = problem.request.preferences.time_of_day.get(spec.kind)
             if part is None:
                 continue
             if part not in spans:
@@ -52,12 +52,12 @@ class TimeOfDay(Rule):
             terms.append(PenaltyTerm(self.key, weight, outside, (spec.id,)))
         return terms
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        view = WeekView(request, schedule)
-        weight = get_settings().weight_time_of_day
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        view = WeekView(problem, schedule)
+        weight = problem.settings.weight_time_of_day
         out = []
         for s in view.counted:
-            part = request.preferences.time_of_day.get(s.kind)
+            part = problem.request.preferences.time_of_day.get(s.kind)
             if part is None:
                 continue
             lo, hi = PARTS_OF_DAY[part]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView
-from scheduler.core.domain import Kind, Request, Schedule
+from scheduler.core.domain import Kind, Schedule
+from scheduler.core.problem import WeekProblem
 
 __all__ = ["WeeklyContacts"]
 
@@ -14,17 +15,17 @@ class WeeklyContacts(Rule):
     severity = Severity.hard
     parameters = ("weekly_contacts_cap",)
 
-    def post(self, model, v, request: Request) -> list[PenaltyTerm]:
+    def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         total = sum(s.contacts * v.present[s.id] for s in v.sessions(Kind.plyo))
-        model.add(total <= request.contacts_cap).only_enforce_if(v.enforce(self.key))
+        model.add(total <= problem.request.contacts_cap).only_enforce_if(v.enforce(self.key))
         return []
 
-    def check(self, request: Request, schedule: Schedule) -> list[Violation]:
-        plyos = WeekView(request, schedule).of_kind(Kind.plyo)
+    def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
+        plyos = WeekView(problem, schedule).of_kind(Kind.plyo)
         total = sum(s.contacts for s in plyos)
-        if total <= request.contacts_cap:
+        if total <= problem.request.contacts_cap:
             return []
         return [Violation(self.key, tuple(s.id for s in plyos), (
-            f"The week has {total} ground contacts; the {request.runner.level} cap "
-            f"is {request.contacts_cap}."
+            f"The week has {total} ground contacts; the {problem.request.runner.level} cap "
+            f"is {problem.request.contacts_cap}."
         ))]

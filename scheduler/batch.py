@@ -33,6 +33,8 @@ from scheduler.calendars.busy_import import with_calendars
 from scheduler.core.domain import Request, Schedule
 from scheduler.core.errors import BadRequest, PlyoplanError
 from scheduler.core.io import load_request, parse_model, write_text
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.explain.headline import reason
 from scheduler.explain.infeasible import explain_infeasible
 from scheduler.export.ics import schedule_to_ics
@@ -163,13 +165,13 @@ def _read(item: BatchItem) -> Request:
     return request
 
 
-def _explain(request: Request, schedule: Schedule) -> str:
+def _explain(problem: WeekProblem, schedule: Schedule) -> str:
     """Why the week cannot fit, in one sentence (from the planner's own explanation, else
     a fresh one; the full paragraph goes into the runner's JSON)."""
     if not any(i.get("type") == "conflict" for i in schedule.explanation):
         # The fixes cost extra solves per week; the batch needs only the conflict.
-        schedule.explanation = list(explain_infeasible(request, with_fixes=False))
-    return reason(request, schedule.explanation) or NOT_PLANNED_REASONS["infeasible"]
+        schedule.explanation = list(explain_infeasible(problem, with_fixes=False))
+    return reason(problem, schedule.explanation) or NOT_PLANNED_REASONS["infeasible"]
 
 
 def _one_line(text: str) -> str:
@@ -201,11 +203,12 @@ def plan_one(item: BatchItem, out_dir: Path) -> BatchResult:
 def _plan_and_write(item: BatchItem, request: Request, outputs: tuple[Path, Path],
                     started: float) -> BatchResult:
     json_out, ics_out = outputs
-    schedule = plan_week(request)
+    problem = WeekProblem.of(request, get_settings())
+    schedule = plan_week(problem)
     planned = schedule.status in ("optimal", "feasible")
     reason = ""
     if schedule.status == "infeasible":
-        reason = _explain(request, schedule)
+        reason = _explain(problem, schedule)
     elif schedule.status == "unknown":
         reason = NOT_PLANNED_REASONS["unknown"]
     write_text(json_out, schedule.model_dump_json(indent=2) + "\n")

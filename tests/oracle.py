@@ -14,7 +14,7 @@ from itertools import combinations
 
 from constraints import COUNTED, hard_violations, soft_penalties
 from scheduler.core.domain import Request, Schedule
-from scheduler.core.sessions import session_specs
+from scheduler.core.problem import WeekProblem
 
 
 def _utc(moment: datetime) -> datetime:
@@ -25,21 +25,22 @@ def assert_valid(schedule: Schedule, request: Request | None = None) -> None:
     """Fail with every broken rule's sentence if the schedule breaks a hard rule."""
     request = request or schedule.request
     assert request is not None, "a schedule to check needs its request"
-    broken = hard_violations(request, schedule)
+    problem = WeekProblem.of(request)
+    broken = hard_violations(problem, schedule)
     assert not broken, "\n".join(f"{v.rule}: {v.text}" for v in broken)
     counted = sorted((s for s in schedule.sessions if s.status in COUNTED),
                      key=lambda s: _utc(s.start))
     for a, b in combinations(counted, 2):
         assert _utc(a.end) <= _utc(b.start) or _utc(b.end) <= _utc(a.start), \
             f"{a.id} overlaps {b.id}"
-    wanted = {spec.id: spec.minutes for spec in session_specs(request)}
+    wanted = {spec.id: spec.minutes for spec in problem.specs}
     for s in schedule.sessions:
         assert s.start.utcoffset() is not None, f"{s.id} has a floating time"
         real = (_utc(s.end) - _utc(s.start)).total_seconds() / 60
         assert real == wanted.get(s.id, real) and real > 0, \
             f"{s.id} lasts {real:g} min, not the {wanted.get(s.id)} min asked for"
     if schedule.sessions:
-        assert schedule.penalties == soft_penalties(request, schedule)
+        assert schedule.penalties == soft_penalties(problem, schedule)
 
 
 def assert_planned_all(schedule: Schedule, request: Request) -> None:

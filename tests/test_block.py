@@ -33,6 +33,8 @@ from scheduler.core.domain import (
 from scheduler.core.drills import drill_library
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.export.block import block_to_ics, contacts_chart_svg
 from scheduler.export.svg import weekly_contacts_svg
 from scheduler.model.solve import plan_week
@@ -153,7 +155,7 @@ def assert_progression_sound(block: BlockPlan, level: str, cap: int) -> None:
                                   "shift_nurse"])
 def test_an_eight_week_block_of_each_example_passes_every_check(name):
     request = load_request(EXAMPLES / f"{name}.json")
-    solved = solve_block(request, 8)
+    solved = solve_block(request, 8, settings=get_settings())
     assert_block_valid(solved, request)
     assert_progression_sound(solved.block, request.runner.level, request.contacts_cap)
     assert [w.week_start for w in solved.block.weeks] == [
@@ -163,7 +165,7 @@ def test_an_eight_week_block_of_each_example_passes_every_check(name):
 def test_two_sessions_that_cannot_fit_back_to_back_fall_back_to_one_and_say_why():
     # Three key workouts a week leave about one plyo-friendly day a week over a block.
     request = load_request(EXAMPLES / "advanced_two_plyo.json")
-    solved = solve_block(request, 4)
+    solved = solve_block(request, 4, settings=get_settings())
     assert_block_valid(solved, request)
     assert {t.sessions for t in solved.block.progression} == {1}
     assert any("do not fit" in note for note in solved.block.progression[0].notes)
@@ -172,7 +174,7 @@ def test_two_sessions_that_cannot_fit_back_to_back_fall_back_to_one_and_say_why(
 def test_a_week_that_cannot_fit_names_the_week_and_the_rules():
     request = load_request(EXAMPLES / "infeasible_week.json")
     with pytest.raises(RulesConflict) as err:
-        solve_block(request, 3)
+        solve_block(request, 3, settings=get_settings())
     assert f"{request.week_start:%d %b %Y}" in str(err.value)
     assert "easy run" in str(err.value)
     assert_conflict_is_true(str(err.value), request, 3)
@@ -180,7 +182,7 @@ def test_a_week_that_cannot_fit_names_the_week_and_the_rules():
 
 def test_one_off_busy_time_only_touches_its_own_week():
     request = load_request(EXAMPLES / "office_worker.json")
-    solved = solve_block(request, 3)
+    solved = solve_block(request, 3, settings=get_settings())
     assert_block_valid(solved, request)
     for schedule in solved.block.weeks:
         assert schedule.request.busy == request.busy
@@ -193,7 +195,7 @@ def test_runner_given_ids_stay_unique_across_weeks():
     data = json.loads((EXAMPLES / "beginner.json").read_text())
     data["sessions"][0]["id"] = "sam-easy-a"
     request = Request.model_validate(data)
-    solved = solve_block(request, 3)
+    solved = solve_block(request, 3, settings=get_settings())
     assert_block_valid(solved, request)
     ids = [s.id for w in solved.block.weeks for s in w.sessions if s.id.startswith("sam-easy-a")]
     assert len(ids) == 3 and ids[0] == "sam-easy-a"
@@ -203,7 +205,7 @@ def test_a_block_without_an_easy_run_is_a_clear_bad_request():
     data = json.loads((EXAMPLES / "beginner.json").read_text())
     data["sessions"] = [s for s in data["sessions"] if s["kind"] != "easy"]
     with pytest.raises(BadRequest, match="easy run"):
-        solve_block(Request.model_validate(data), 4)
+        solve_block(Request.model_validate(data), 4, settings=get_settings())
 
 
 # --- property: random runners and blocks ----------------------------------------------
@@ -265,14 +267,14 @@ def assert_conflict_is_true(text: str, request: Request, weeks: int) -> None:
             day_before=request.context.day_before if index == 0 else None,
             day_after=request.context.day_after if index == weeks - 1 else None),
     })
-    assert plan_week(week).status == "infeasible", text
+    assert plan_week(WeekProblem.of(week)).status == "infeasible", text
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(runners(), st.integers(2, 8))
 def test_any_block_passes_every_check_within_and_across_weeks(request, weeks):
     try:
-        solved = solve_block(request, weeks)
+        solved = solve_block(request, weeks, settings=get_settings())
     except RulesConflict as err:
         event("the rules cannot all hold")
         assert_conflict_is_true(str(err), request, weeks)
@@ -287,7 +289,7 @@ def test_any_block_passes_every_check_within_and_across_weeks(request, weeks):
 @pytest.fixture(scope="module")
 def office_block():
     request = load_request(EXAMPLES / "office_worker.json")
-    return solve_block(request, 8).block
+    return solve_block(request, 8, settings=get_settings()).block
 
 
 def test_the_block_calendar_holds_every_session_with_coaching_notes(office_block):
@@ -377,7 +379,7 @@ def test_cli_block_on_rules_that_cannot_hold_exits_3(capsys):
 def test_intensity_rises_across_an_advanced_block_and_beginners_stay_below_high():
     for name, top in (("office_worker", "high"), ("beginner", "moderate")):
         request = load_request(EXAMPLES / f"{name}.json")
-        block = solve_block(request, 8).block
+        block = solve_block(request, 8, settings=get_settings()).block
         ranks = [RANK[t.intensity] for t in block.progression if not t.deload]
         assert ranks == sorted(ranks) and ranks[0] == 0
         assert max(ranks) == RANK[top]

@@ -20,6 +20,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from scheduler.block.plan import solve_block
 from scheduler.core.domain import Request, Schedule
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.explain.why import why_items
 from tests.live_server import LiveServer, serve_in_thread
 from tests.oracle import assert_valid
@@ -94,7 +96,7 @@ def test_plan_a_week_in_the_form_mark_one_missed_and_see_it_move(server, page, t
         assert drawn[s["id"]][0] == s["start"][:10]  # in the column of its local date
     schedule = Schedule.model_validate(body["schedule"])
     assert schedule.request is not None
-    reasons = why_items(schedule.request, schedule)
+    reasons = why_items(WeekProblem.of(schedule.request), schedule)
     assert {item["session"] for item in reasons} == set(drawn)
     for item in reasons:
         why = page.locator(f"li[data-session='{item['session']}'] details.why")
@@ -226,7 +228,8 @@ def test_the_block_page_shows_the_weekly_contacts_chart_with_its_lighter_weeks(
                             {"kind": "long", "minutes": 90}, {"kind": "plyo", "minutes": 20}]}
     body = httpx.post(f"{server.url}/api/plans", json=request, timeout=60).json()
     planned = plan_json(server, body["id"])
-    block = solve_block(Request.model_validate(planned["schedule"]["request"]), 8).block
+    block = solve_block(Request.model_validate(planned["schedule"]["request"]), 8,
+                        settings=get_settings()).block
     for week in block.weeks:
         assert_valid(week)
 

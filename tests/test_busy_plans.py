@@ -12,6 +12,7 @@ import pytest
 from scheduler.calendars.busy_import import with_calendars
 from scheduler.cli import main
 from scheduler.core.domain import Request, Schedule
+from scheduler.core.problem import WeekProblem
 from scheduler.model.solve import plan_week
 from tests.calendar_text import REAL_CALENDARS
 from tests.oracle import assert_planned_all, assert_valid
@@ -55,7 +56,7 @@ def test_every_real_calendar_has_a_planned_week():
 @pytest.mark.parametrize(("name", "monday", "zone"), WEEKS, ids=[w[0] for w in WEEKS])
 def test_week_planned_around_a_real_calendar_passes_every_check(name, monday, zone):
     request, _ = with_calendars(week_request(monday, zone, name), base_dir=REAL_CALENDARS)
-    schedule = plan_week(request)
+    schedule = plan_week(WeekProblem.of(request))
     assert_planned_all(schedule, request)
     assert_valid(schedule)
     for session in schedule.sessions:
@@ -69,7 +70,7 @@ def test_machbar_week_really_avoids_the_thursday_school_class():
         week_request(date(2019, 3, 25), "Europe/Berlin", "google_machbar_dst.ics"),
         base_dir=REAL_CALENDARS)
     assert any("Montessori" in b.summary for b in request.busy)
-    schedule = plan_week(request)
+    schedule = plan_week(WeekProblem.of(request))
     thursday = date(2019, 3, 28)
     for s in schedule.sessions:
         local = s.start.astimezone(request.tz)

@@ -21,6 +21,7 @@ from constraints import HARD_KEYS
 from scheduler.cli import main
 from scheduler.core.domain import WEEKDAYS, Request
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import session_specs
 from scheduler.core.settings import get_settings
 from scheduler.explain.drop import plan_with_drops
@@ -43,7 +44,7 @@ def with_only(request: Request, rules_on: set[str]) -> Request:
 
 def plan_checked(request: Request):
     """Plan with the normal solver; any plan found goes through the oracle."""
-    solved = solve_request(request)
+    solved = solve_request(WeekProblem.of(request))
     if solved.schedule.status in ("optimal", "feasible"):
         assert_valid(solved.schedule, request)
         assert solved.objective == sum(solved.schedule.penalties.values())
@@ -105,10 +106,10 @@ def tight_weeks(draw) -> Request:
 
 
 def infeasible(request: Request) -> bool:
-    wm = build_week_model(request)
+    wm = build_week_model(WeekProblem.of(request))
     enforce_rules(wm, frozenset(request.rules.off))
     wm.model.clear_objective()
-    return new_solver().solve(wm.model) == cp_model.INFEASIBLE
+    return new_solver(get_settings()).solve(wm.model) == cp_model.INFEASIBLE
 
 
 PROPERTY = settings(max_examples=30, deadline=None,
@@ -119,7 +120,7 @@ PROPERTY = settings(max_examples=30, deadline=None,
 @given(tight_weeks())
 def test_reported_conflict_is_infeasible_alone_and_minimal(request):
     assume(infeasible(request))
-    conflict = conflict_of(explain_infeasible(request, with_fixes=False))
+    conflict = conflict_of(explain_infeasible(WeekProblem.of(request), with_fixes=False))
     rules = set(conflict["rules"])
     assert not rules & set(request.rules.off), "a rule the runner turned off was blamed"
     assert plan_checked(with_only(request, rules)).status == "infeasible"
@@ -136,9 +137,9 @@ def test_reported_conflict_is_infeasible_alone_and_minimal(request):
 @given(tight_weeks())
 def test_every_suggested_fix_really_gives_a_week_that_passes_every_check(request):
     assume(infeasible(request))
-    fixes = [i for i in explain_infeasible(request) if i["type"] == "fix"]
+    fixes = [i for i in explain_infeasible(WeekProblem.of(request)) if i["type"] == "fix"]
     for fix in fixes:
-        changed = apply_change(request, fix["change"])
+        changed = apply_change(WeekProblem.of(request), fix["change"])
         week = plan_checked(changed)
         assert week.status in ("optimal", "feasible"), fix
         assert len(week.sessions) == len(changed.sessions)
@@ -148,7 +149,7 @@ def test_every_suggested_fix_really_gives_a_week_that_passes_every_check(request
 
 def test_infeasible_example_names_its_four_colliding_rules_and_the_facts():
     request = load_request(INFEASIBLE)
-    conflict = conflict_of(explain_infeasible(request))
+    conflict = conflict_of(explain_infeasible(WeekProblem.of(request)))
     # Worked out by hand: the long run (100 min) fits only Fri; key days may not touch,
     # so the tempo is Tue or Wed; an easy run + plyo (60 min) fits Tue or Thu only (Wed has
     # 50 min, Fri is the long run's), and both are the day before a key workout.
@@ -166,7 +167,7 @@ def test_infeasible_example_names_its_four_colliding_rules_and_the_facts():
 
 def test_infeasible_example_fixes_come_best_first_and_each_one_works():
     request = load_request(INFEASIBLE)
-    fixes = [i for i in explain_infeasible(request) if i["type"] == "fix"]
+    fixes = [i for i in explain_infeasible(WeekProblem.of(request)) if i["type"] == "fix"]
     changes = [f["change"] for f in fixes]
     # Ten more minutes on Wednesday let the easy run and plyo sit there: the smallest fix.
     assert set(changes[:2]) == {"availability.wed[0] = 17:50-18:50",
@@ -179,7 +180,7 @@ def test_infeasible_example_fixes_come_best_first_and_each_one_works():
     assert changes.index("drop tom-2026-11-30-plyo-1") < changes.index(
         "drop tom-2026-11-30-long-1")
     for fix in fixes:
-        changed = apply_change(request, fix["change"])
+        changed = apply_change(WeekProblem.of(request), fix["change"])
         week = plan_checked(changed)
         assert week.status in ("optimal", "feasible"), fix["change"]
         assert len(week.sessions) == len(changed.sessions)
@@ -190,7 +191,7 @@ def test_rules_the_runner_turned_off_are_never_blamed():
     # A zero contacts cap makes a second conflict; with availability off it is the only one.
     data = base.model_dump(mode="json")
     data["rules"].update({"weekly_contacts_cap": 0, "off": ["availability"]})
-    conflict = conflict_of(explain_infeasible(Request.model_validate(data)))
+    conflict = conflict_of(explain_infeasible(WeekProblem.of(Request.model_validate(data))))
     assert conflict["rules"] == ["weekly_contacts"]
     assert "60 ground contacts" in conflict["text"] and "cap is 0" in conflict["text"]
 
@@ -200,7 +201,7 @@ def test_buffer_around_a_busy_event_is_named_and_reducing_it_is_a_fix():
         [("tempo", 55)], availability={"tue": [["18:00", "19:00"]]},
         busy=[{"start": "2026-12-01T17:00:00+01:00", "end": "2026-12-01T17:55:00+01:00",
                "summary": "Choir"}])
-    items = explain_infeasible(request)
+    items = explain_infeasible(WeekProblem.of(request))
     conflict = conflict_of(items)
     assert conflict["rules"] == ["availability"]
     assert "'Choir' Tue 17:00–17:55" in conflict["text"]
@@ -208,7 +209,7 @@ def test_buffer_around_a_busy_event_is_named_and_reducing_it_is_a_fix():
     changes = [i["change"] for i in items if i["type"] == "fix"]
     assert "rules.buffer_minutes = 10" in changes  # 17:55 + 10 min leaves 18:05-19:00
     assert "availability.tue[0] = 18:00-19:05" in changes
-    week = plan_checked(apply_change(request, "rules.buffer_minutes = 10"))
+    week = plan_checked(apply_change(WeekProblem.of(request), "rules.buffer_minutes = 10"))
     assert week.status in ("optimal", "feasible")
 
 
@@ -217,14 +218,14 @@ def test_too_many_contacts_name_the_total_and_the_cap_and_capping_sessions_fixes
         [("easy", 30), {"kind": "plyo", "minutes": 20, "contacts": 150}, ("easy", 30),
          {"kind": "plyo", "minutes": 20, "contacts": 90}],
         availability={d: [["07:00", "09:00"]] for d in WEEKDAYS})
-    items = explain_infeasible(request)
+    items = explain_infeasible(WeekProblem.of(request))
     conflict = conflict_of(items)
     assert conflict["rules"] == ["weekly_contacts"]
     assert ("The plyo sessions add up to 240 ground contacts (150 and 90); the intermediate "
             "weekly cap is 220.") in conflict["text"]
     changes = [i["change"] for i in items if i["type"] == "fix"]
     assert changes[0] == "plyo.contacts <= 110"
-    capped = apply_change(request, "plyo.contacts <= 110")
+    capped = apply_change(WeekProblem.of(request), "plyo.contacts <= 110")
     assert [s.contacts for s in capped.sessions if s.kind.value == "plyo"] == [110, 90]
     week = plan_checked(capped)
     assert week.status in ("optimal", "feasible")
@@ -233,7 +234,7 @@ def test_too_many_contacts_name_the_total_and_the_cap_and_capping_sessions_fixes
 def test_plyo_without_any_easy_run_says_so_and_dropping_the_plyo_fixes_it():
     request = week_request([("tempo", 40), ("plyo", 20)],
                            availability={d: [["07:00", "09:00"]] for d in ("mon", "wed")})
-    items = explain_infeasible(request)
+    items = explain_infeasible(WeekProblem.of(request))
     conflict = conflict_of(items)
     assert conflict["rules"] == ["plyo_after_easy"]
     assert conflict["sessions"] == ["test-2026-11-30-plyo-1"]
@@ -243,14 +244,14 @@ def test_plyo_without_any_easy_run_says_so_and_dropping_the_plyo_fixes_it():
 
 
 def test_a_week_that_fits_has_nothing_to_explain():
-    assert explain_infeasible(load_request(EXAMPLES / "beginner.json")) == []
+    assert explain_infeasible(WeekProblem.of(load_request(EXAMPLES / "beginner.json"))) == []
 
 
 # --- dropping sessions ------------------------------------------------------------------
 
 def test_drop_if_needed_gives_up_only_the_plyo_session_of_the_example():
     request = load_request(INFEASIBLE)
-    week = plan_with_drops(request)
+    week = plan_with_drops(WeekProblem.of(request))
     assert week.status in ("optimal", "feasible")
     assert week.dropped == ["tom-2026-11-30-plyo-1"]
     assert_valid(week, request)
@@ -267,7 +268,7 @@ def test_the_second_plyo_session_goes_first():
          {"kind": "plyo", "minutes": 20, "contacts": 120}],
         availability={d: [["07:00", "09:00"]] for d in WEEKDAYS})
     assert request.contacts_cap == 220  # two sessions of 120 are over it: one must go
-    week = plan_with_drops(request)
+    week = plan_with_drops(WeekProblem.of(request))
     assert week.dropped == ["test-2026-11-30-plyo-2"]
     assert_valid(week, request)
 
@@ -277,7 +278,7 @@ def test_the_second_plyo_session_goes_first():
 @given(tight_weeks())
 def test_drops_are_as_few_and_as_unimportant_as_brute_force_finds(request):
     assume(infeasible(request))
-    week = plan_with_drops(request)
+    week = plan_with_drops(WeekProblem.of(request))
     assume(week.status == "optimal")
     assert_valid(week, request)
     specs = session_specs(request)
@@ -312,9 +313,9 @@ def test_why_items_cover_every_session_and_their_penalties_add_up_to_the_objecti
     data = request.model_dump(mode="json")
     data["preferences"]["long_run_days"] = ["mon"]  # no room on Monday: a penalty is paid
     request = Request.model_validate(data)
-    solved = solve_request(request)
+    solved = solve_request(WeekProblem.of(request))
     assert_valid(solved.schedule, request)
-    items = why_items(request, solved.schedule)
+    items = why_items(WeekProblem.of(request), solved.schedule)
     assert [i["session"] for i in items] == [s.id for s in solved.schedule.sessions]
     total = sum(v for i in items for v in i["penalty"].values())
     assert solved.objective is not None and solved.objective > 0
@@ -330,7 +331,7 @@ def test_why_blocked_days_really_have_no_slot_and_open_days_really_have_one(name
     schedule = plan_checked(request)
     specs = {s.id: s for s in session_specs(request)}
     for session in schedule.sessions:
-        verdicts, _ = day_verdicts(request, schedule, session.id)
+        verdicts, _ = day_verdicts(WeekProblem.of(request), schedule, session.id)
         assert len(verdicts) == 6
         for day, verdict in verdicts.items():
             if verdict.verdict == "blocked":
@@ -341,7 +342,7 @@ def test_why_blocked_days_really_have_no_slot_and_open_days_really_have_one(name
 
 def _fits_on_day(request, schedule, specs, sid, day) -> bool:
     """An independent model: the others fixed where they are, this one forced to `day`."""
-    wm = build_week_model(request, list(specs.values()))
+    wm = build_week_model(WeekProblem.of(request), list(specs.values()))
     enforce_rules(wm, frozenset(request.rules.off))
     v = wm.vars
     for other in schedule.sessions:
@@ -349,7 +350,7 @@ def _fits_on_day(request, schedule, specs, sid, day) -> bool:
             wm.model.add(v.start[other.id] == v.week.minute(other.start))
     wm.model.add(v.on(specs[sid], day) == 1)
     wm.model.clear_objective()
-    return new_solver().solve(wm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    return new_solver(get_settings()).solve(wm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 # --- the command line -------------------------------------------------------------------

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from ical.calendar_stream import IcsCalendarStream
 
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
 from scheduler.export.ics import (
     add_timezone,
     calendar_for,
@@ -43,7 +44,7 @@ def assert_round_trip(schedule) -> None:
 
 
 def test_office_worker_week_round_trips_through_both_parsers():
-    schedule = plan_week(load_request(EXAMPLES / "office_worker.json"))
+    schedule = plan_week(WeekProblem.of(load_request(EXAMPLES / "office_worker.json")))
     assert_valid(schedule)
     assert_round_trip(schedule)
     data = schedule_to_ics(schedule).decode()
@@ -55,7 +56,7 @@ def test_office_worker_week_round_trips_through_both_parsers():
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
 def test_any_planned_week_round_trips(request):
-    schedule = plan_week(request)
+    schedule = plan_week(WeekProblem.of(request))
     if schedule.sessions:
         assert_valid(schedule)
         assert_round_trip(schedule)
@@ -75,7 +76,7 @@ def whole_calendar_by_icalendar(schedule, stamp) -> bytes:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
 def test_the_file_is_byte_for_byte_what_icalendar_writes(request):
-    schedule = plan_week(request)
+    schedule = plan_week(WeekProblem.of(request))
     stamp = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
     for _ in range(2):  # the second time from the cache
         assert schedule_to_ics(schedule, stamp=stamp) == whole_calendar_by_icalendar(
@@ -85,7 +86,7 @@ def test_the_file_is_byte_for_byte_what_icalendar_writes(request):
 def test_a_utc_runner_gets_no_vtimezone_and_z_times():
     request = load_request(EXAMPLES / "office_worker.json").model_copy(deep=True)
     request.runner.timezone = "UTC"
-    schedule = plan_week(request)
+    schedule = plan_week(WeekProblem.of(request))
     data = schedule_to_ics(schedule).decode()
     assert "BEGIN:VTIMEZONE" not in data and data.endswith("END:VCALENDAR\r\n")
     assert "DTSTART:20261" in data  # written in UTC with Z

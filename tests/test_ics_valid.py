@@ -18,6 +18,8 @@ from scheduler.block.plan import BlockPlan, solve_block
 from scheduler.cli import main
 from scheduler.core.domain import Drill, Schedule
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.export.block import block_to_ics
 from scheduler.export.ics import schedule_to_ics, session_title
 from scheduler.model.solve import plan_week
@@ -58,7 +60,7 @@ def assert_events_are_the_sessions(data: bytes, schedule: Schedule) -> None:
 @given(requests(), st.data())
 def test_any_plan_and_replan_read_back_from_json_writes_a_strictly_valid_calendar(
         request, data):
-    plan = plan_week(request)
+    plan = plan_week(WeekProblem.of(request))
     assume(plan.sessions)
     written = as_read_back(plan)
     assert_events_are_the_sessions(schedule_to_ics(written, stamp=STAMP), written)
@@ -67,7 +69,7 @@ def test_any_plan_and_replan_read_back_from_json_writes_a_strictly_valid_calenda
     at = monday + timedelta(minutes=data.draw(st.integers(0, 7 * 96)) * 15)
     missed = data.draw(st.lists(st.sampled_from([s.id for s in plan.sessions]),
                                 max_size=2, unique=True))
-    again = as_read_back(replan(written, missed=missed, at=at))
+    again = as_read_back(replan(written, missed=missed, at=at, settings=get_settings()))
     was = {s.id: s.start for s in plan.sessions}
     event(f"sessions moved: {sum(s.start != was[s.id] for s in again.sessions)}")
     assert_events_are_the_sessions(schedule_to_ics(again, stamp=STAMP), again)
@@ -75,12 +77,12 @@ def test_any_plan_and_replan_read_back_from_json_writes_a_strictly_valid_calenda
 
 @cache
 def office_week() -> Schedule:
-    return plan_week(load_request(EXAMPLES / "office_worker.json"))
+    return plan_week(WeekProblem.of(load_request(EXAMPLES / "office_worker.json")))
 
 
 @cache
 def beginner_block() -> BlockPlan:
-    return solve_block(load_request(EXAMPLES / "beginner.json"), 2).block
+    return solve_block(load_request(EXAMPLES / "beginner.json"), 2, settings=get_settings()).block
 
 
 def renamed(schedule: Schedule, runner: str, drill: str, uid: str) -> Schedule:

@@ -11,6 +11,7 @@ import pytest
 from scheduler.cli import main
 from scheduler.core.domain import Schedule
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
 from scheduler.model.solve import solve_request
 from tests.oracle import assert_planned_all, assert_valid
 
@@ -25,7 +26,7 @@ def test_there_are_at_least_five_solvable_examples():
 @pytest.mark.parametrize("path", SOLVABLE, ids=lambda p: p.stem)
 def test_example_is_planned_and_passes_every_check(path):
     request = load_request(path)
-    solved = solve_request(request)
+    solved = solve_request(WeekProblem.of(request))
     assert_planned_all(solved.schedule, request)
     assert_valid(solved.schedule)
     assert solved.objective == sum(solved.schedule.penalties.values())
@@ -34,8 +35,8 @@ def test_example_is_planned_and_passes_every_check(path):
 @pytest.mark.parametrize("path", SOLVABLE[:2], ids=lambda p: p.stem)
 def test_same_request_same_plan(path):
     request = load_request(path)
-    first = solve_request(request).schedule.model_dump()
-    second = solve_request(request).schedule.model_dump()
+    first = solve_request(WeekProblem.of(request)).schedule.model_dump()
+    second = solve_request(WeekProblem.of(request)).schedule.model_dump()
     assert first == second
 
 

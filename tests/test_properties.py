@@ -8,9 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from ortools.sat.python import cp_model
 
 from benchmarks.generate import random_requests
-from scheduler.core.availability import free_windows
-from scheduler.core.sessions import session_specs
-from scheduler.core.week import Week
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.model.solve import (
     build_week_model,
     days_rule_out,
@@ -25,7 +24,7 @@ from tests.strategies import requests
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
 def test_any_plan_passes_every_check(request):
-    solved = solve_request(request)
+    solved = solve_request(WeekProblem.of(request))
     schedule = solved.schedule
     assert schedule.status in ("optimal", "feasible", "infeasible")
     if schedule.status == "infeasible":
@@ -41,15 +40,13 @@ def test_any_plan_passes_every_check(request):
 
 
 def ruled_out_by_counting_days(request) -> bool:
-    specs = session_specs(request)
-    return days_rule_out(request, specs,
-                         free_windows(request, Week(request.week_start, request.tz)))
+    return days_rule_out(WeekProblem.of(request))
 
 
 def full_model_status(request) -> int:
-    wm = build_week_model(request)
+    wm = build_week_model(WeekProblem.of(request))
     enforce_rules(wm, frozenset(request.rules.off))
-    return new_solver().solve(wm.model)
+    return new_solver(get_settings()).solve(wm.model)
 
 
 # solve_request skips the search when counting days proves the week impossible; the full
@@ -70,9 +67,9 @@ def test_the_day_count_shortcut_on_a_generated_squad():
 def unsettled_plan(request) -> tuple[int, int | None]:
     """The week solved with every rule behind a free literal fixed afterwards (the form
     the explanations use: availability as one literal per window) and no shortcut."""
-    wm = build_week_model(request)
+    wm = build_week_model(WeekProblem.of(request))
     enforce_rules(wm, frozenset(request.rules.off))
-    solver = new_solver()
+    solver = new_solver(get_settings())
     code = solver.solve(wm.model)
     found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return code, round(solver.objective_value) if found else None
@@ -84,7 +81,7 @@ def unsettled_plan(request) -> tuple[int, int | None]:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
 def test_settled_rules_plan_as_well_as_rules_behind_literals(request):
-    solved = solve_request(request)
+    solved = solve_request(WeekProblem.of(request))
     code, objective = unsettled_plan(request)
     assert solved.schedule.status == {cp_model.OPTIMAL: "optimal",
                                       cp_model.INFEASIBLE: "infeasible"}[code]
@@ -93,5 +90,5 @@ def test_settled_rules_plan_as_well_as_rules_behind_literals(request):
 
 def test_settled_rules_on_a_generated_squad():
     differ = [r.runner.name for r in random_requests(150, seed=12, busy_events=(2, 8))
-              if (solve_request(r).objective, ) != (unsettled_plan(r)[1], )]
+              if (solve_request(WeekProblem.of(r)).objective, ) != (unsettled_plan(r)[1], )]
     assert differ == []

@@ -21,6 +21,7 @@ from scheduler.core.availability import STEP, free_windows
 from scheduler.core.domain import KEY_KINDS, BusyInterval, Kind, PlannedSession, Request, Schedule
 from scheduler.core.errors import BadRequest
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import get_settings
 from scheduler.core.week import Week
 from scheduler.export.ics import schedule_to_ics
@@ -57,7 +58,7 @@ def hand_plan(request: Request, placed: dict[str, tuple[str, str]]) -> Schedule:
             contacts=80 if wanted.kind is Kind.plyo else 0))
     plan = Schedule(week_start=request.week_start, timezone="Europe/Berlin", status="optimal",
                     sessions=sessions, request=request)
-    plan.penalties = soft_penalties(request, plan)
+    plan.penalties = soft_penalties(WeekProblem.of(request), plan)
     assert_valid(plan)
     return plan
 
@@ -86,7 +87,7 @@ def test_missed_tempo_is_re_placed_with_its_id_and_the_diff_says_what_moved_and_
     request = week(EVENINGS, [("tempo", "tempo", 50), ("easy", "easy", 40), ("long", "long", 90)])
     plan = hand_plan(request, {"tempo": ("tue", "07:00"), "easy": ("wed", "18:00"),
                                "long": ("sat", "08:00")})
-    result = replan(plan, missed=["tempo"], at=local("tue", "08:00"))
+    result = replan(plan, missed=["tempo"], at=local("tue", "08:00"), settings=get_settings())
     assert_valid(result)
     now = by_id(result)
     assert now["tempo"].start == local("wed", "18:00") and now["tempo"].status == "planned"
@@ -112,7 +113,7 @@ def test_a_missed_session_does_not_count_as_load():
                     "sat": [["08:00", "10:00"]]},
                    [("tempo", "tempo", 50), ("long", "long", 90)])
     plan = hand_plan(request, {"tempo": ("tue", "18:00"), "long": ("sat", "08:00")})
-    result = replan(plan, missed=["tempo"], at=local("tue", "20:00"))
+    result = replan(plan, missed=["tempo"], at=local("tue", "20:00"), settings=get_settings())
     assert_valid(result)
     # Wednesday is the day after the missed tempo: free for a key workout.
     assert by_id(result)["tempo"].start == local("wed", "18:00")
@@ -126,7 +127,8 @@ def test_a_done_tempo_still_forbids_a_key_workout_the_next_day():
                                "long": ("sun", "08:00")})
     thursday_busy = request.model_copy(update={"busy": [BusyInterval(
         start=local("thu", "17:00"), end=local("thu", "21:00"), summary="Parents' evening")]})
-    result = replan(plan, done=["tempo"], at=local("tue", "20:00"), request=thursday_busy)
+    result = replan(plan, done=["tempo"], at=local("tue", "20:00"), request=thursday_busy,
+                    settings=get_settings())
     assert_valid(result)
     now = by_id(result)
     assert now["tempo"].status == "done"
@@ -142,7 +144,7 @@ def test_a_missed_key_workout_late_in_the_week_is_left_missed_not_stacked():
                    [("easy", "easy", 40), ("tempo", "tempo", 50), ("long", "long", 100)])
     plan = hand_plan(request, {"easy": ("thu", "18:00"), "tempo": ("fri", "18:00"),
                                "long": ("sun", "08:00")})
-    result = replan(plan, missed=["tempo"], at=local("fri", "20:00"))
+    result = replan(plan, missed=["tempo"], at=local("fri", "20:00"), settings=get_settings())
     assert_valid(result)
     now = by_id(result)
     assert now["tempo"].status == "missed" and now["tempo"].start == local("fri", "18:00")
@@ -159,7 +161,7 @@ def test_easy_run_and_plyo_are_dropped_before_a_key_workout_and_cancelled_in_the
                     ("long", "long", 100)])
     plan = hand_plan(request, {"tempo": ("tue", "07:00"), "easy": ("thu", "18:00"),
                                "plyo": ("thu", "18:40"), "long": ("sat", "08:00")})
-    result = replan(plan, missed=["tempo"], at=local("tue", "21:00"))
+    result = replan(plan, missed=["tempo"], at=local("tue", "21:00"), settings=get_settings())
     assert_valid(result)
     now = by_id(result)
     assert now["tempo"].start == local("thu", "18:00") and now["tempo"].status == "planned"
@@ -175,9 +177,9 @@ def test_easy_run_and_plyo_are_dropped_before_a_key_workout_and_cancelled_in_the
 
 
 def test_nothing_moves_when_sessions_are_only_marked_done():
-    plan = plan_week(load_request(EXAMPLES / "office_worker.json"))
+    plan = plan_week(WeekProblem.of(load_request(EXAMPLES / "office_worker.json")))
     middle = plan.sessions[2].start
-    result = replan(plan, done=[plan.sessions[1].id], at=middle)
+    result = replan(plan, done=[plan.sessions[1].id], at=middle, settings=get_settings())
     assert_valid(result)
     assert [(s.id, s.start) for s in result.sessions] == [(s.id, s.start) for s in plan.sessions]
     assert [(c["session"], c["change"]) for c in result.changes] == [
@@ -186,9 +188,9 @@ def test_nothing_moves_when_sessions_are_only_marked_done():
 
 
 def test_a_past_session_nobody_marked_keeps_its_time_and_stays_planned():
-    plan = plan_week(load_request(EXAMPLES / "office_worker.json"))
+    plan = plan_week(WeekProblem.of(load_request(EXAMPLES / "office_worker.json")))
     first, second, third = plan.sessions[:3]
-    result = replan(plan, missed=[third.id], at=third.end)
+    result = replan(plan, missed=[third.id], at=third.end, settings=get_settings())
     assert_valid(result)
     now = by_id(result)
     for earlier in (first, second):
@@ -198,18 +200,18 @@ def test_a_past_session_nobody_marked_keeps_its_time_and_stays_planned():
 
 
 def test_only_a_session_that_has_begun_can_be_done():
-    plan = plan_week(load_request(EXAMPLES / "office_worker.json"))
+    plan = plan_week(WeekProblem.of(load_request(EXAMPLES / "office_worker.json")))
     later = plan.sessions[3]
     with pytest.raises(BadRequest, match=rf"Session '{later.id}' starts .* after 'at'"):
-        replan(plan, done=[later.id], at=plan.sessions[2].end)
+        replan(plan, done=[later.id], at=plan.sessions[2].end, settings=get_settings())
 
 
 def test_a_past_session_nobody_marked_is_not_moved_by_a_calendar_that_changed_after_it():
     request = load_request(EXAMPLES / "office_worker.json")
-    plan = plan_week(request)
+    plan = plan_week(WeekProblem.of(request))
     first = plan.sessions[0]
     busier = busy_over(request, first, "Overtime")
-    result = replan(plan, at=first.end, request=busier)
+    result = replan(plan, at=first.end, request=busier, settings=get_settings())
     assert_valid(as_happened(result, first.end))
     assert (by_id(result)[first.id].start, by_id(result)[first.id].status) == (
         first.start, "planned")
@@ -217,19 +219,20 @@ def test_a_past_session_nobody_marked_is_not_moved_by_a_calendar_that_changed_af
 
 
 def test_a_session_marked_missed_long_after_its_week_stays_missed():
-    plan = plan_week(load_request(EXAMPLES / "office_worker.json"))
+    plan = plan_week(WeekProblem.of(load_request(EXAMPLES / "office_worker.json")))
     last = plan.sessions[-1]
-    result = replan(plan, missed=[last.id], at=last.end + timedelta(days=400))
+    result = replan(plan, missed=[last.id], at=last.end + timedelta(days=400),
+                    settings=get_settings())
     assert result.status == "optimal"
     assert (by_id(result)[last.id].status, by_id(result)[last.id].start) == ("missed", last.start)
 
 
 def test_a_changed_calendar_moves_only_the_session_it_hits():
     request = load_request(EXAMPLES / "office_worker.json")
-    plan = plan_week(request)
+    plan = plan_week(WeekProblem.of(request))
     hit = next(s for s in plan.sessions if s.kind is Kind.tempo)
     busier = busy_over(request, hit, "Dentist")
-    result = replan(plan, at=local("mon", "00:00"), request=busier)
+    result = replan(plan, at=local("mon", "00:00"), request=busier, settings=get_settings())
     assert_valid(result)
     moved = {s.id for s in result.sessions if s.start != by_id(plan)[s.id].start}
     assert hit.id in moved and by_id(result)[hit.id].status == "planned"
@@ -239,15 +242,16 @@ def test_a_changed_calendar_moves_only_the_session_it_hits():
     for s in result.sessions:  # the others stay unless the tempo's new day pushes them
         if s.id in moved and s.id != hit.id:
             back = [x if x.id != s.id else by_id(plan)[s.id] for x in result.sessions]
-            assert hard_violations(busier, result.model_copy(update={"sessions": back}))
+            assert hard_violations(WeekProblem.of(busier),
+                                   result.model_copy(update={"sessions": back}))
 
 
 def test_a_done_session_is_not_moved_by_a_calendar_that_changed_after_it():
     request = load_request(EXAMPLES / "office_worker.json")
-    plan = plan_week(request)
+    plan = plan_week(WeekProblem.of(request))
     first = plan.sessions[0]
     busier = busy_over(request, first, "Overtime")
-    result = replan(plan, done=[first.id], at=first.end, request=busier)
+    result = replan(plan, done=[first.id], at=first.end, request=busier, settings=get_settings())
     assert_valid(result)
     assert by_id(result)[first.id].start == first.start
     assert by_id(result)[first.id].status == "done"
@@ -259,21 +263,22 @@ def test_plyo_after_a_missed_easy_run_is_missed_too_unless_marked_done():
                    [("easy", "easy", 40), ("plyo", "plyo", 20), ("long", "long", 90)])
     plan = hand_plan(request, {"easy": ("mon", "18:00"), "plyo": ("mon", "18:40"),
                                "long": ("sat", "08:00")})
-    result = replan(plan, missed=["easy"], at=local("tue", "09:00"))
+    result = replan(plan, missed=["easy"], at=local("tue", "09:00"), settings=get_settings())
     assert_valid(result)
     now = by_id(result)
     assert (now["easy"].start, now["plyo"].start) == (local("wed", "18:00"), local("wed", "18:40"))
     assert "its warm-up easy run was missed" in next(
         c["text"] for c in result.changes if c["session"] == "plyo")
     with pytest.raises(BadRequest, match="'plyo' .* is marked done, but the easy run"):
-        replan(plan, missed=["easy"], done=["plyo"], at=local("tue", "09:00"))
+        replan(plan, missed=["easy"], done=["plyo"], at=local("tue", "09:00"),
+               settings=get_settings())
 
 
 def test_a_session_missed_ahead_of_time_does_not_come_back_at_its_old_time():
     request = week({"wed": [["07:00", "08:00"], ["18:00", "19:00"]], "sat": [["08:00", "10:00"]]},
                    [("tempo", "tempo", 50), ("long", "long", 90)])
     plan = hand_plan(request, {"tempo": ("wed", "18:00"), "long": ("sat", "08:00")})
-    result = replan(plan, missed=["tempo"], at=local("wed", "06:00"))
+    result = replan(plan, missed=["tempo"], at=local("wed", "06:00"), settings=get_settings())
     assert_valid(result)
     tempo = by_id(result)["tempo"]
     assert tempo.status == "planned" and day_of(tempo) == 2
@@ -284,8 +289,9 @@ def test_a_replan_of_a_replan_keeps_earlier_marks():
     request = week(EVENINGS, [("tempo", "tempo", 50), ("easy", "easy", 40), ("long", "long", 90)])
     plan = hand_plan(request, {"tempo": ("tue", "07:00"), "easy": ("wed", "18:00"),
                                "long": ("sat", "08:00")})
-    first = replan(plan, missed=["tempo"], at=local("tue", "08:00"))
-    second = replan(first, missed=["easy"], done=["tempo"], at=local("thu", "08:00"))
+    first = replan(plan, missed=["tempo"], at=local("tue", "08:00"), settings=get_settings())
+    second = replan(first, missed=["easy"], done=["tempo"], at=local("thu", "08:00"),
+                    settings=get_settings())
     assert_valid(second)
     now = by_id(second)
     assert (now["tempo"].status, now["easy"].status) == ("done", "missed")
@@ -293,9 +299,10 @@ def test_a_replan_of_a_replan_keeps_earlier_marks():
 
 
 def test_same_input_same_replan():
-    plan = plan_week(load_request(EXAMPLES / "advanced_two_plyo.json"))
+    plan = plan_week(WeekProblem.of(load_request(EXAMPLES / "advanced_two_plyo.json")))
     missed = plan.sessions[0]
-    runs = [replan(plan, missed=[missed.id], at=missed.end).model_dump_json() for _ in range(2)]
+    runs = [replan(plan, missed=[missed.id], at=missed.end,
+                   settings=get_settings()).model_dump_json() for _ in range(2)]
     assert runs[0] == runs[1]
 
 
@@ -304,7 +311,7 @@ def test_a_past_that_breaks_a_new_rule_by_itself_is_answered_with_the_rule():
     plan = hand_plan(request, {"tempo": ("tue", "07:00"), "easy": ("wed", "18:00")})
     stricter = request.model_copy(update={"rules": request.rules.model_copy(
         update={"rest_days": 7})})
-    result = replan(plan, at=local("tue", "09:00"), request=stricter)
+    result = replan(plan, at=local("tue", "09:00"), request=stricter, settings=get_settings())
     assert result.status == "infeasible" and result.sessions == []
     assert result.explanation[0]["rules"] == ["rest_days"]
     assert "What already happened this week breaks a rule" in result.explanation[0]["text"]
@@ -318,14 +325,14 @@ def test_bad_ids_are_sentences(kwargs, message):
     request = week(EVENINGS, [("easy", "easy", 40)])
     plan = hand_plan(request, {"easy": ("wed", "18:00")})
     with pytest.raises(BadRequest, match=message):
-        replan(plan, at=local("tue", "08:00"), **kwargs)
+        replan(plan, at=local("tue", "08:00"), **kwargs, settings=get_settings())
 
 
 def test_a_schedule_without_its_request_cannot_be_replanned():
     request = week(EVENINGS, [("easy", "easy", 40)])
     plan = hand_plan(request, {"easy": ("wed", "18:00")}).model_copy(update={"request": None})
     with pytest.raises(BadRequest, match="has no 'request'"):
-        replan(plan, missed=["easy"], at=local("tue", "08:00"))
+        replan(plan, missed=["easy"], at=local("tue", "08:00"), settings=get_settings())
 
 
 def test_a_dropped_session_cannot_be_missed():
@@ -333,7 +340,7 @@ def test_a_dropped_session_cannot_be_missed():
     plan = hand_plan(request, {"easy": ("wed", "18:00")})
     plan.sessions[0].status = "dropped"
     with pytest.raises(BadRequest, match="was dropped in an earlier re-plan"):
-        replan(plan, missed=["easy"], at=local("tue", "08:00"))
+        replan(plan, missed=["easy"], at=local("tue", "08:00"), settings=get_settings())
 
 
 # --- the command line ------------------------------------------------------------------
@@ -366,7 +373,7 @@ def test_replan_command_prints_the_diff_first_and_writes_json_and_ics(tmp_path, 
 
 
 def test_replan_command_names_an_unknown_session(tmp_path, capsys):
-    plan = plan_week(load_request(EXAMPLES / "beginner.json"))
+    plan = plan_week(WeekProblem.of(load_request(EXAMPLES / "beginner.json")))
     week_json = tmp_path / "week.json"
     week_json.write_text(plan.model_dump_json())
     assert main(["replan", str(week_json), "--missed", "tuesday", "--at",
@@ -426,7 +433,7 @@ def planned_weeks(draw, *, tiny: bool = False) -> Schedule:
         "availability": availability, "rules": {"rest_days": draw(st.integers(0, 1))},
         "sessions": [{"kind": k, "minutes": m} for k, m in kinds],
     })
-    plan = plan_week(request)
+    plan = plan_week(WeekProblem.of(request))
     assume(plan.status == "optimal")
     return plan
 
@@ -460,7 +467,7 @@ def breaks_something(result: Schedule, session: PlannedSession) -> bool:
     trial = result.model_copy(update={"sessions": back})
     counted = sorted((s for s in back if s.status in COUNTED), key=lambda s: s.start)
     overlap = any(a.end > b.start for a, b in zip(counted, counted[1:], strict=False))
-    return overlap or bool(hard_violations(result.request, trial))
+    return overlap or bool(hard_violations(WeekProblem.of(result.request), trial))
 
 
 def marks(draw, plan: Schedule, days: int = 7) -> tuple[datetime, set[str], set[str]]:
@@ -532,7 +539,8 @@ def test_any_replan_keeps_the_past_passes_every_check_and_moves_only_what_must(d
         hit = data.draw(st.sampled_from(plan.sessions))
         request = request.model_copy(update={"busy": [*request.busy, BusyInterval(
             start=hit.start, end=hit.end, summary="new meeting")]})
-    after = replan(plan, missed=sorted(missed), done=sorted(done), at=at, request=request)
+    after = replan(plan, missed=sorted(missed), done=sorted(done), at=at, request=request,
+                   settings=get_settings())
     event(f"changes: {sorted(c['change'] for c in after.changes if c['change'] != 'done')}")
     assert_sound(plan, after, at, missed, calendar_change, frozenset(done))
     later = at + timedelta(hours=data.draw(st.integers(0, 72)))
@@ -540,7 +548,7 @@ def test_any_replan_keeps_the_past_passes_every_check_and_moves_only_what_must(d
                      and s.kind is not Kind.plyo)
     again = with_its_plyo(after, set(data.draw(st.lists(st.sampled_from(planned), max_size=1))
                                       if planned else []))
-    second = replan(after, missed=sorted(again), at=later)
+    second = replan(after, missed=sorted(again), at=later, settings=get_settings())
     assert_sound(after, second, later, again, False)
 
 
@@ -563,7 +571,8 @@ def is_valid(request: Request, sessions: list[PlannedSession], plan: Schedule) -
     counted = sorted((s for s in sessions if s.status in COUNTED), key=lambda s: s.start)
     if any(a.end > b.start for a, b in zip(counted, counted[1:], strict=False)):
         return False
-    return not hard_violations(request, plan.model_copy(update={"sessions": sessions}))
+    moved = plan.model_copy(update={"sessions": sessions})
+    return not hard_violations(WeekProblem.of(request), moved)
 
 
 @settings(max_examples=25, deadline=None,
@@ -573,7 +582,7 @@ def test_on_tiny_weeks_plyoplan_changes_as_little_as_the_best_of_all_valid_repla
     plan = data.draw(planned_weeks(tiny=True))
     assert plan.request is not None
     at, missed, _ = marks(data.draw, plan, days=4)
-    result = replan(plan, missed=sorted(missed), at=at)
+    result = replan(plan, missed=sorted(missed), at=at, settings=get_settings())
     assert_valid(result)
     week = Week(plan.week_start, ZoneInfo(plan.timezone))
     free = [s for s in plan.sessions if s.id in missed or s.start >= at]

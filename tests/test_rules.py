@@ -4,11 +4,12 @@ solver-free check() flags a hand-made violating week with the right sessions."""
 from __future__ import annotations
 
 from constraints import rule_by_key
+from scheduler.core.problem import WeekProblem
 from tests.weeks import at, days_of, placed, request, schedule, session, solve
 
 
 def only_violations(key: str, req, sched):
-    return rule_by_key(key).check(req, sched)
+    return rule_by_key(key).check(WeekProblem.of(req), sched)
 
 
 # --- availability ---------------------------------------------------------------------

@@ -25,7 +25,9 @@ from scheduler.core.domain import LEVELS, Kind, Request
 from scheduler.core.drills import INTENSITIES, LEVEL_INTENSITY, drill_library
 from scheduler.core.errors import BadRequest
 from scheduler.core.io import load_request
+from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import session_specs
+from scheduler.core.settings import get_settings
 from scheduler.core.week import Week
 from scheduler.model.solve import plan_week
 from tests.oracle import assert_valid
@@ -109,7 +111,7 @@ def test_logged_pain_lowers_the_next_plyo_session_and_says_why():
     log = TrainingLog(entries=[entry(the_week_before(request), discomfort=5,
                                      note="calves tight", intensity="moderate")])
     adjusted, reasons = apply_log(request, log)
-    before, after = plan_week(request), plan_week(adjusted)
+    before, after = plan_week(WeekProblem.of(request)), plan_week(WeekProblem.of(adjusted))
     assert_valid(before)
     assert_valid(after)
     planned, eased = first_plyo(before), first_plyo(after)
@@ -127,7 +129,7 @@ def test_discomfort_of_seven_skips_the_next_plyo_session():
     adjusted, reasons = apply_log(request, log)
     assert len(plyo_doses(adjusted)) == len(plyo_doses(request)) - 1
     assert "skipped" in " ".join(reasons)
-    schedule = plan_week(adjusted)
+    schedule = plan_week(WeekProblem.of(adjusted))
     assert_valid(schedule)
     plyos = [s for s in schedule.sessions if s.kind is Kind.plyo]
     assert len(plyos) == 1 and plyos[0].contacts < LEVELS["advanced"].contacts_low
@@ -201,12 +203,12 @@ def plyo_by_id(request: Request) -> dict[str, tuple[int, str]]:
 # --- the block reads the log ------------------------------------------------------------
 def test_pain_logged_in_a_block_week_eases_the_following_week_only():
     request = load_request(EXAMPLES / "office_worker.json")
-    plain = solve_block(request, 6).block
+    plain = solve_block(request, 6, settings=get_settings()).block
     week_two = plain.weeks[1]
     logged = first_plyo(week_two)
     log = TrainingLog(entries=[entry(logged.start, discomfort=5, note="shin ache",
                                      intensity="low", contacts=logged.contacts)])
-    solved = solve_block(request, 6, log=log)
+    solved = solve_block(request, 6, log=log, settings=get_settings())
     assert_block_valid(solved, request)
     eased = solved.block
     assert [t.contacts for t in eased.progression[:2]] == [
@@ -215,7 +217,7 @@ def test_pain_logged_in_a_block_week_eases_the_following_week_only():
     assert eased.progression[2].contacts < plain.progression[2].contacts
     assert all(d.intensity == "low" for d in eased.progression[2].doses)
     assert any("shin ache" in n for n in eased.progression[2].notes)
-    assert solve_block(request, 6, log=TrainingLog()).block == plain
+    assert solve_block(request, 6, log=TrainingLog(), settings=get_settings()).block == plain
 
 
 # --- files and the CLI ------------------------------------------------------------------

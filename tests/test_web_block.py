@@ -14,6 +14,7 @@ import pytest
 from scheduler.block.plan import BlockPlan, solve_block
 from scheduler.block.training_log import LogEntry, TrainingLog
 from scheduler.core.domain import Request
+from scheduler.core.settings import get_settings
 from tests.live_server import create
 from tests.test_block import assert_block_valid
 from tests.weeks import example
@@ -26,7 +27,7 @@ def expected_block(body: dict[str, Any], weeks: int, log: TrainingLog | None = N
                    ) -> BlockPlan:
     """The block of the plan's own request, solved here; every week through the oracle."""
     request = Request.model_validate(body["schedule"]["request"])
-    solved = solve_block(request, weeks, log=log)
+    solved = solve_block(request, weeks, log=log, settings=get_settings())
     assert_block_valid(solved, request)
     return solved.block
 

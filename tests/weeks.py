@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.core.domain import KEY_KINDS, Kind, PlannedSession, Request, Schedule
+from scheduler.core.problem import WeekProblem
 from scheduler.model.solve import solve_request
 from tests.oracle import assert_valid
 
@@ -58,7 +59,7 @@ def schedule(req: Request, *sessions: PlannedSession) -> Schedule:
 
 def solve(req: Request) -> Schedule:
     """Plan with the real solver; any plan goes through the oracle before a test sees it."""
-    solved = solve_request(req)
+    solved = solve_request(WeekProblem.of(req))
     if solved.schedule.sessions:
         assert_valid(solved.schedule)
         assert solved.objective == sum(solved.schedule.penalties.values())

@@ -25,6 +25,8 @@ from scheduler.calendars.read import BusyOptions, CalendarError, busy_from_ics
 from scheduler.core.domain import BusyInterval, Request, Schedule
 from scheduler.core.errors import BadRequest
 from scheduler.core.labels import runner_slug
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.explain.infeasible import explain_infeasible
 from scheduler.explain.why import why_items
 from scheduler.model.solve import plan_week
@@ -131,8 +133,9 @@ def busy_from_upload(data: bytes, filename: str, week_start: date, timezone: str
 def plan_request(request: Request) -> Schedule:
     """Plan the week; when it cannot fit, the schedule carries the explanation."""
     with SOLVER_SLOTS:
-        schedule = plan_week(request)
-        explanation = explain_infeasible(request) if schedule.status == "infeasible" else []
+        problem = WeekProblem.of(request, get_settings())
+        schedule = plan_week(problem)
+        explanation = explain_infeasible(problem) if schedule.status == "infeasible" else []
     if schedule.status == "infeasible":
         schedule.explanation = explanation or [{
             "type": "conflict", "rules": [], "sessions": [],
@@ -159,7 +162,7 @@ def replan_after(schedule: Schedule, session_id: str, mark: Mark,
     with SOLVER_SLOTS:
         result = replan(schedule, missed=marked if mark == "missed" else (),
                         done=marked if mark == "done" else (), at=at or datetime.now(UTC),
-                        request=schedule.request)
+                        settings=get_settings(), request=schedule.request)
     if result.status not in ("optimal", "feasible"):
         reasons = " ".join(str(item.get("text", "")) for item in result.explanation)
         raise BadRequest(f"The week cannot be re-planned: {reasons or result.status}")
@@ -171,7 +174,7 @@ def why_by_session(schedule: Schedule) -> dict[str, list[dict[str, Any]]]:
     if schedule.request is None or not schedule.sessions:
         return {}
     with SOLVER_SLOTS:
-        items = why_items(schedule.request, schedule)
+        items = why_items(WeekProblem.of(schedule.request, get_settings()), schedule)
     out: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         out.setdefault(str(item.get("session")), []).append(item)

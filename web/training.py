@@ -20,6 +20,7 @@ from scheduler.block.training_log import LogEntry, apply_log, entry_for
 from scheduler.calendars.fetch import is_url
 from scheduler.core.domain import Context, Request, Schedule
 from scheduler.core.errors import BadRequest
+from scheduler.core.settings import get_settings
 from scheduler.core.week import Week
 from web.actions import SessionNotFound
 from web.planning import SOLVER_SLOTS, plan_request, plan_tag, prepare_request, read_calendar_urls
@@ -149,5 +150,6 @@ def block_for_plan(engine: Engine, plan_id: str, weeks: int, *,
                                   fetched=fetched)[0]
 
     with SOLVER_SLOTS:
-        block = plan_block(request, weeks, log=log, prepare=with_busy if urls else None)
+        block = plan_block(request, weeks, log=log, prepare=with_busy if urls else None,
+                           settings=get_settings())
     return stored, block

@@ -34,7 +34,6 @@ from scheduler.block.progression import (
     plan_progression,
 )
 from scheduler.block.training_log import TrainingLog, verdict
-from scheduler.core.availability import free_windows
 from scheduler.core.domain import (
     KEY_KINDS,
     Context,
@@ -46,7 +45,7 @@ from scheduler.core.domain import (
     SessionRequest,
 )
 from scheduler.core.errors import BadRequest, RulesConflict
-from scheduler.core.sessions import session_specs
+from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import Settings
 from scheduler.core.variables import WeekVars
 from scheduler.core.week import Week
@@ -201,17 +200,15 @@ class BlockModel:
     terms: list[list[PenaltyTerm]]
 
 
-def build_block_model(requests: list[Request]) -> BlockModel:
+def build_block_model(problems: list[WeekProblem]) -> BlockModel:
     """Every week's rules, the boundary rules, hard rules settled as the runner asked,
     soft terms summed."""
     model = new_model()
     weeks: list[WeekVars] = []
     terms: list[list[PenaltyTerm]] = []
-    for request in requests:
-        week = Week(request.week_start, request.tz)
-        v = WeekVars(model, request, week, session_specs(request), free_windows(request, week),
-                     settled=rules_as_asked(request))
-        terms.append([t for rule in ALL_RULES for t in rule.post(model, v, request)])
+    for problem in problems:
+        v = WeekVars(model, problem, settled=rules_as_asked(problem.request))
+        terms.append([t for rule in ALL_RULES for t in rule.post(model, v, problem)])
         _order_alike(model, v)
         weeks.append(v)
     for a, b in zip(weeks, weeks[1:], strict=False):
@@ -221,11 +218,10 @@ def build_block_model(requests: list[Request]) -> BlockModel:
     return BlockModel(model, weeks, terms)
 
 
-def _solve(requests: list[Request], settings: Settings | None
-           ) -> tuple[str, list[list[PlannedSession]], int | None]:
+def _solve(problems: list[WeekProblem]) -> tuple[str, list[list[PlannedSession]], int | None]:
     """One model over all weeks: the status, each week's sessions and the objective."""
-    bm = build_block_model(requests)
-    solver = new_solver(settings, tuning=BLOCK_SOLVER_PARAMETERS)
+    bm = build_block_model(problems)
+    solver = new_solver(problems[0].settings, tuning=BLOCK_SOLVER_PARAMETERS)
     status = solve_status(solver, bm.model)
     if status not in ("optimal", "feasible"):
         return status, [], None
@@ -234,38 +230,39 @@ def _solve(requests: list[Request], settings: Settings | None
     return status, placed, round(solver.objective_value)
 
 
-def _schedules(requests: list[Request], placed: list[list[PlannedSession]], status: str
+def _schedules(problems: list[WeekProblem], placed: list[list[PlannedSession]], status: str
                ) -> list[Schedule]:
     """Schedules whose requests carry the neighbouring days the plan chose."""
     out = []
-    for i, (request, sessions) in enumerate(zip(requests, placed, strict=True)):
+    for i, (problem, sessions) in enumerate(zip(problems, placed, strict=True)):
+        request = problem.request
         tz, monday = request.tz, request.week_start
         context = request.context.model_copy()
         if i > 0:
             context.day_before = day_kind(placed[i - 1], tz, monday - timedelta(days=1))
-        if i < len(requests) - 1:
+        if i < len(problems) - 1:
             context.day_after = day_kind(placed[i + 1], tz, monday + timedelta(days=7))
         week_request = request.model_copy(update={"context": context})
         schedule = Schedule(week_start=monday, timezone=request.runner.timezone,
                             status=status, sessions=sessions,  # type: ignore[arg-type]
                             request=week_request)
-        schedule.penalties = soft_penalties(week_request, schedule)
+        schedule.penalties = soft_penalties(problem.changed(week_request), schedule)
         out.append(schedule)
     return out
 
 
-def _conflict(requests: list[Request], settings: Settings | None) -> RulesConflict:
+def _conflict(problems: list[WeekProblem]) -> RulesConflict:
     """Name the first week that cannot fit on its own, or the boundaries."""
     from scheduler.explain.infeasible import explain_infeasible  # only on this rare path
 
-    for request in requests:
-        if plan_week(request, settings).status == "infeasible":
-            why = " ".join(item["text"] for item in explain_infeasible(request,
+    for problem in problems:
+        if plan_week(problem).status == "infeasible":
+            why = " ".join(item["text"] for item in explain_infeasible(problem,
                                                                        with_fixes=False))
             return RulesConflict(
-                f"The week of {request.week_start:%a %d %b %Y} cannot fit its sessions "
-                f"under the coaching rules. {why}".rstrip())
-    hours = requests[0].rules.plyo_gap_hours
+                f"The week of {problem.request.week_start:%a %d %b %Y} cannot fit its "
+                f"sessions under the coaching rules. {why}".rstrip())
+    hours = problems[0].request.rules.plyo_gap_hours
     return RulesConflict(
         "Each week fits on its own but not back to back: the rules across week boundaries "
         "(no plyo on Sunday before a Monday key workout, no key workouts on both days, "
@@ -291,7 +288,7 @@ def plan_block(
     *,
     log: TrainingLog | None = None,
     prepare: Callable[[Request], Request] | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     progression_settings: ProgressionSettings | None = None,
 ) -> BlockPlan:
     """Plan `weeks` weeks from the request's Monday (see `solve_block`)."""
@@ -305,11 +302,11 @@ def solve_block(
     *,
     log: TrainingLog | None = None,
     prepare: Callable[[Request], Request] | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     progression_settings: ProgressionSettings | None = None,
 ) -> SolvedBlock:
-    """Plan `weeks` weeks from the request's Monday, adapted to `log`; `prepare` may add
-    each week's busy calendars. Raises BadRequest for an impossible ask and
+    """Plan `weeks` weeks from the request's Monday under `settings`, adapted to `log`;
+    `prepare` may add each week's busy calendars. Raises BadRequest for an impossible ask and
     RulesConflict when the rules cannot all hold."""
     ps = progression_settings or get_progression_settings()
     if not 1 <= weeks <= ps.max_weeks:
@@ -339,7 +336,8 @@ def solve_block(
         requests = week_requests(request, targets, minutes)
         if prepare is not None:
             requests = [prepare(r) for r in requests]
-        status, placed, objective = _solve(requests, settings)
+        problems = [WeekProblem.of(r, settings) for r in requests]
+        status, placed, objective = _solve(problems)
         if status in ("optimal", "feasible"):
             break
         most = max(t.sessions for t in targets)
@@ -347,7 +345,7 @@ def solve_block(
             raise RulesConflict("No block plan was found within the time limit; try fewer "
                                 "weeks or a longer PLYOPLAN_SOLVER_TIME_LIMIT_SECONDS.")
         if most <= 1:
-            raise _conflict(requests, settings)
+            raise _conflict(problems)
         limit = most - 1
         fewer = (f"{most} plyo sessions a week do not fit around your runs under the "
                  f"coaching rules, so the block keeps {limit} a week.")
@@ -355,6 +353,6 @@ def solve_block(
         target.week_start = week_request.week_start
     if fewer:
         targets[0].notes.append(fewer)
-    block = BlockPlan(weeks=_schedules(requests, placed, status), progression=targets)
+    block = BlockPlan(weeks=_schedules(problems, placed, status), progression=targets)
     return SolvedBlock(block, objective or 0)
 

@@ -12,6 +12,7 @@ from scheduler.calendars.busy_import import with_calendars
 from scheduler.commands import from_current_directory
 from scheduler.core.domain import Kind, Request
 from scheduler.core.io import load_request, write_text
+from scheduler.core.settings import get_settings
 from scheduler.export.block import block_to_ics
 from scheduler.export.text import say_written
 
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         warnings.extend(w for w in said if w not in warnings)
         return folded
 
-    block = plan_block(request, args.weeks, log=log, prepare=with_busy)
+    block = plan_block(request, args.weeks, log=log, prepare=with_busy,
+                       settings=get_settings())
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     written: list[tuple[Path, str]] = []

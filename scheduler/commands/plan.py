@@ -19,6 +19,8 @@ from scheduler.commands import from_current_directory
 from scheduler.core.domain import Schedule
 from scheduler.core.errors import RulesConflict
 from scheduler.core.io import load_request, write_text
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.explain.drop import plan_with_drops
 from scheduler.explain.headline import headline
 from scheduler.explain.infeasible import explain_infeasible
@@ -105,23 +107,24 @@ def run(args: argparse.Namespace) -> int:
     adapted: list[str] = []
     if args.log:
         request, adapted = apply_log(request, load_log(args.log))
-    schedule = plan_week(request)
+    problem = WeekProblem.of(request, get_settings())
+    schedule = plan_week(problem)
     if schedule.status == "infeasible":
         if args.drop_if_needed:
-            schedule = plan_with_drops(request)
+            schedule = plan_with_drops(problem)
         else:
-            schedule.explanation = explain_infeasible(request) or [{
+            schedule.explanation = explain_infeasible(problem) or [{
                 "type": "conflict", "rules": [], "sessions": [],
                 "text": "The coaching rules cannot all be met in this week's free time, and "
                         "a second look found no smaller set of rules to blame."}]
     if schedule.status in ("optimal", "feasible") and args.why:
-        schedule.explanation += why_items(request, schedule)
+        schedule.explanation += why_items(problem, schedule)
     written: list[tuple[Path, str]] = []
     if args.json:
         write_text(args.json, schedule.model_dump_json(indent=2) + "\n")
         written.append((args.json, "schedule"))
     if schedule.status == "infeasible":
-        said = headline(request, schedule.explanation,
+        said = headline(problem, schedule.explanation,
                         week=f"week of {request.week_start:%a %d %b %Y}")
         print(_wrap(said, "", "") + "\n")
         print(explanation_text(schedule.explanation))

@@ -13,6 +13,7 @@ from scheduler.commands import from_current_directory
 from scheduler.core.domain import BusyInterval, Request
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.io import load_schedule, write_text
+from scheduler.core.settings import get_settings
 from scheduler.export.ics import schedule_to_ics
 from scheduler.export.text import say_written, week_table
 from scheduler.replan.replan import describe_changes, replan
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         request = _with_new_busy(request, from_current_directory(args.busy),
                                  args.schedule.parent)
     result = replan(schedule, missed=args.missed, done=args.done, at=parse_at(args.at),
-                    request=request)
+                    settings=get_settings(), request=request)
     if result.status not in ("optimal", "feasible"):
         texts = " ".join(item["text"] for item in result.explanation)
         raise RulesConflict(texts or "The rest of the week cannot be re-planned.")

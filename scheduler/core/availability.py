@@ -49,9 +49,9 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def busy_blocks(request: Request, week: Week, buffer_minutes: int | None = None) -> list[BusyBlock]:
+def busy_blocks(request: Request, week: Week) -> list[BusyBlock]:
     """The request's busy intervals as minutes, widened by the buffer on both sides."""
-    buffer = request.rules.buffer_minutes if buffer_minutes is None else buffer_minutes
+    buffer = request.rules.buffer_minutes
     return [
         BusyBlock(week.minute(b.start) - buffer, week.minute(b.end) + buffer, b.summary)
         for b in request.busy
@@ -73,12 +73,9 @@ def weekly_windows(request: Request, week: Week) -> list[tuple[int, int, int]]:
     return out
 
 
-def free_windows(
-    request: Request, week: Week | None = None, *, buffer_minutes: int | None = None
-) -> list[FreeWindow]:
+def free_windows(request: Request, week: Week) -> list[FreeWindow]:
     """Weekly windows minus busy blocks, each piece rounded inward to the 5-minute grid."""
-    week = week or Week(request.week_start, request.tz)
-    busy = _merge((b.start, b.end) for b in busy_blocks(request, week, buffer_minutes))
+    busy = _merge((b.start, b.end) for b in busy_blocks(request, week))
     windows = []
     for day, start, end in weekly_windows(request, week):
         pieces = [(start, end)]

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 
 from ortools.sat.python import cp_model
 
-from scheduler.core.availability import STEP, FreeWindow
-from scheduler.core.domain import Kind, Request
+from scheduler.core.availability import STEP
+from scheduler.core.domain import Kind
+from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
-from scheduler.core.week import Week
 
 __all__ = ["WeekVars"]
 
@@ -33,10 +33,8 @@ class WeekVars:
     def __init__(
         self,
         model: cp_model.CpModel,
-        request: Request,
-        week: Week,
-        specs: list[SessionSpec],
-        windows: list[FreeWindow],
+        problem: WeekProblem,
+        specs: Iterable[SessionSpec] | None = None,
         *,
         pinned: dict[str, int] | None = None,
         optional: Iterable[str] = (),
@@ -44,10 +42,11 @@ class WeekVars:
         settled: Mapping[str, bool] | None = None,
     ) -> None:
         self.model = model
-        self.request = request
-        self.week = week
-        self.specs = specs
-        self.windows = windows
+        self.problem = problem
+        self.request = problem.request
+        self.week = problem.week
+        self.specs = list(problem.specs if specs is None else specs)
+        self.windows = problem.windows
         self.pinned = dict(pinned or {})
         self.optional = set(optional)
         self.true = model.new_constant(1)
@@ -59,7 +58,7 @@ class WeekVars:
         self.present: dict[str, cp_model.IntVar] = {}
         self.interval: dict[str, cp_model.IntervalVar] = {}
         self._on: dict[tuple[str, int], cp_model.IntVar] = {}
-        for spec in specs:
+        for spec in self.specs:
             self._add_session(spec, (earliest or {}).get(spec.id, 0))
         model.add_no_overlap(self.interval.values())  # one body, one session at a time
 

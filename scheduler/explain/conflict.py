@@ -18,9 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from constraints import HARD_KEYS
-from scheduler.core.domain import Request
-from scheduler.core.sessions import SessionSpec
-from scheduler.core.settings import get_settings
+from scheduler.core.problem import WeekProblem
 from scheduler.explain.facts import conflict_text
 from scheduler.explain.probe import Verdict, WeekProbe
 
@@ -62,9 +60,8 @@ def _shrink(items: Sequence[str], order: Sequence[str],
     return kept, proven
 
 
-def find_conflict(request: Request, probe: WeekProbe | None = None) -> Conflict | None:
-    """The minimal conflict, or None when the week fits after all."""
-    probe = probe or WeekProbe(request)
+def find_conflict(probe: WeekProbe) -> Conflict | None:
+    """The minimal conflict of the probe's week, or None when it fits after all."""
     everyone = [s.id for s in probe.specs]
     first = probe.check(probe.rules, everyone)
     if first is Verdict.fits:
@@ -89,7 +86,7 @@ def find_conflict(request: Request, probe: WeekProbe | None = None) -> Conflict 
         lambda trial: refine(trial, lambda core: [k for k in trial if k in core]))
     start = [s for s in everyone if s in last_sessions] or everyone
     # Sessions: try the least important first, so the ones named are the ones that matter.
-    ranking = get_settings().drop_priority
+    ranking = probe.problem.settings.drop_priority
     by_importance = sorted(reversed(start), key=lambda sid: ranking.get(_kind(probe, sid), 0))
 
     def session_core(trial: list[str]) -> list[str]:
@@ -110,10 +107,10 @@ def _kind(probe: WeekProbe, sid: str) -> str:
     return next(s.kind.value for s in probe.specs if s.id == sid)
 
 
-def conflict_item(request: Request, conflict: Conflict, specs: Sequence[SessionSpec]) -> dict:
+def conflict_item(problem: WeekProblem, conflict: Conflict) -> dict:
     """The conflict as an explanation item (DESIGN.md's shape)."""
-    involved = [s for s in specs if s.id in conflict.sessions]
-    text = conflict_text(request, conflict.rules, involved)
+    involved = [s for s in problem.specs if s.id in conflict.sessions]
+    text = conflict_text(problem, conflict.rules, involved)
     if not conflict.proven:
         text += (" (Some checks ran out of time, so this set may be larger than the "
                  "smallest one.)")

@@ -13,9 +13,10 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from constraints import soft_penalties
-from scheduler.core.domain import Request, Schedule
-from scheduler.core.sessions import SessionSpec, session_specs
-from scheduler.core.settings import Settings, get_settings
+from scheduler.core.domain import Schedule
+from scheduler.core.problem import WeekProblem
+from scheduler.core.sessions import SessionSpec
+from scheduler.core.settings import Settings
 from scheduler.explain.conflict import conflict_item, find_conflict
 from scheduler.explain.facts import NOUNS
 from scheduler.explain.probe import WeekProbe
@@ -45,14 +46,13 @@ def drop_costs(specs: list[SessionSpec], soft_bound: int, settings: Settings) ->
             for s in specs}
 
 
-def plan_with_drops(request: Request, settings: Settings | None = None) -> Schedule:
+def plan_with_drops(problem: WeekProblem) -> Schedule:
     """The week with as few and as unimportant sessions dropped as the rules require."""
-    settings = settings or get_settings()
-    schedule = plan_week(request, settings)
+    request, settings, specs = problem.request, problem.settings, list(problem.specs)
+    schedule = plan_week(problem)
     if schedule.status != "infeasible":
         return schedule
-    specs = session_specs(request)
-    wm = build_week_model(request, specs, optional={s.id for s in specs},
+    wm = build_week_model(problem, optional={s.id for s in specs},
                           settled=rules_as_asked(request))
     soft = sum(t.weight * t.literal for t in wm.terms)
     costs = drop_costs(specs, sum(t.weight for t in wm.terms), settings)
@@ -71,20 +71,18 @@ def plan_with_drops(request: Request, settings: Settings | None = None) -> Sched
         status=STATUS_NAMES[code],  # type: ignore[arg-type]
         sessions=sessions, dropped=[s.id for s in dropped], request=request,
     )
-    schedule.penalties = soft_penalties(request, schedule)
-    schedule.explanation = _dropped_items(request, dropped, specs)
+    schedule.penalties = soft_penalties(problem, schedule)
+    schedule.explanation = _dropped_items(problem, dropped)
     return schedule
 
 
-def _dropped_items(request: Request, dropped: list[SessionSpec], specs: list[SessionSpec]
-                   ) -> list[dict]:
-    probe = WeekProbe(request, specs=specs)
-    conflict = find_conflict(request, probe)
-    reason = conflict_item(request, conflict, specs) if conflict else None
+def _dropped_items(problem: WeekProblem, dropped: list[SessionSpec]) -> list[dict]:
+    conflict = find_conflict(WeekProbe(problem))
+    reason = conflict_item(problem, conflict) if conflict else None
     rules = list(conflict.rules) if conflict else []
     items: list[dict] = [reason] if reason else []
-    order = ", ".join(sorted(get_settings().drop_priority,
-                             key=lambda k: get_settings().drop_priority[k]))
+    priority = problem.settings.drop_priority
+    order = ", ".join(sorted(priority, key=lambda k: priority[k]))
     why = (f"with every session in, {', '.join(rules)} cannot all hold" if rules
            else "every session does not fit into the week")
     fewest = ("one session is the fewest to give up" if len(dropped) == 1

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Sequence
 
 from constraints import rule_by_key
 from constraints.base import context_is_key
-from scheduler.core.availability import STEP, FreeWindow, free_windows, weekly_windows
+from scheduler.core.availability import STEP, FreeWindow, weekly_windows
 from scheduler.core.domain import KEY_KINDS, RUN_KINDS, Kind, Request
 from scheduler.core.labels import DAY_NAMES, LABELS
+from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
 from scheduler.core.week import Week
 
@@ -117,10 +118,10 @@ def _busy_text(request: Request, week: Week) -> str:
             f"around {'it' if len(cut) == 1 else 'each'})")
 
 
-def _availability(request: Request, week: Week, specs: Sequence[SessionSpec],
+def _availability(problem: WeekProblem, specs: Sequence[SessionSpec],
                   core: Sequence[str]) -> str:
+    request, week, windows = problem.request, problem.week, problem.windows
     alone = list(core) == ["availability"]  # then no other rule to say "but" to
-    windows = free_windows(request, week)
     if not windows:
         lead = "You have" if alone else "But you have"
         if weekly_windows(request, week):
@@ -158,15 +159,16 @@ def _availability(request: Request, week: Week, specs: Sequence[SessionSpec],
     return f"{text}: {joined(parts)}." if parts else f"{text}."
 
 
-def rule_sentence(key: str, request: Request, week: Week, specs: Sequence[SessionSpec],
+def rule_sentence(key: str, problem: WeekProblem, specs: Sequence[SessionSpec],
                   core: Sequence[str] = ()) -> str:
     """What hard rule `key` asks of these sessions, with the runner's numbers and context."""
+    request = problem.request
     keys = [s for s in specs if s.kind in KEY_KINDS]
     key_nouns = (joined([group_noun(g, minutes=False) for g in _by_kind(keys, KEY_KINDS)])
                  or "key workouts")
     ctx = request.context
     if key == "availability":
-        return _availability(request, week, specs, core)
+        return _availability(problem, specs, core)
     if key == "one_run_per_day":
         runs = [s for s in specs if s.kind in RUN_KINDS]
         limit = request.rules.runs_per_day
@@ -227,13 +229,13 @@ READING_ORDER = ("plyo_after_easy", "no_plyo_before_key", "plyo_gap", "weekly_co
                   "no_consecutive_key_days", "one_run_per_day", "rest_days", "availability")
 
 
-def conflict_text(request: Request, rules: Sequence[str], specs: Sequence[SessionSpec]) -> str:
+def conflict_text(problem: WeekProblem, rules: Sequence[str], specs: Sequence[SessionSpec]
+                  ) -> str:
     """One paragraph: each conflicting rule with its facts, the calendar last."""
-    week = Week(request.week_start, request.tz)
     if not rules:
         total = sum(s.minutes for s in specs)
         return (f"Even with every rule off, the {len(specs)} sessions ({total} min in all) "
                 f"cannot all be placed in this week.")
     ordered = sorted(rules, key=lambda k: READING_ORDER.index(k) if k in READING_ORDER
                      else -1)
-    return " ".join(rule_sentence(key, request, week, specs, rules) for key in ordered)
+    return " ".join(rule_sentence(key, problem, specs, rules) for key in ordered)

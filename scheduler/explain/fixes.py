@@ -21,17 +21,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
-
 from constraints import rule_by_key
 from scheduler.core.domain import WEEKDAYS, Kind, Request, clock_minutes
-from scheduler.core.sessions import session_specs
-from scheduler.core.settings import get_settings
+from scheduler.core.problem import WeekProblem
 from scheduler.explain.conflict import Conflict
 from scheduler.explain.facts import DAY_NAMES, NOUNS
-from scheduler.explain.probe import PROBE_TIME_LIMIT, Verdict, WeekProbe
+from scheduler.explain.probe import Verdict, WeekProbe, feasibility, probe_solver
 from scheduler.explain.widen import WindowSide, smallest_widenings
-from scheduler.model.solve import build_week_model, new_solver, rules_as_asked
+from scheduler.model.solve import build_week_model, rules_as_asked
 
 __all__ = ["Fix", "suggest_fixes", "apply_change", "week_fits", "MAX_WIDENING"]
 
@@ -64,14 +61,15 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def apply_change(request: Request, change: str) -> Request:
-    """The request with one fix applied. Raises ValueError for a change it cannot read."""
-    data = request.model_dump(mode="json")
+def apply_change(problem: WeekProblem, change: str) -> Request:
+    """The problem's request with one fix applied. Raises ValueError for a change it cannot
+    read."""
+    data = problem.request.model_dump(mode="json")
     if m := RULE_OFF.fullmatch(change):
         data["rules"]["off"] = sorted({*data["rules"]["off"], m.group(1)})
     elif m := DROP.fullmatch(change):
         # Spell out every id first, so dropping one does not renumber the others.
-        for wanted, spec in zip(data["sessions"], session_specs(request), strict=True):
+        for wanted, spec in zip(data["sessions"], problem.specs, strict=True):
             wanted["id"] = spec.id
         kept = [s for s in data["sessions"] if s["id"] != m.group(1)]
         if len(kept) == len(data["sessions"]):
@@ -85,7 +83,7 @@ def apply_change(request: Request, change: str) -> Request:
     elif m := RULE_NUMBER.fullmatch(change):
         data["rules"][m.group(1)] = int(m.group(2))
     elif m := CONTACTS_CAP.fullmatch(change):
-        for wanted, spec in zip(data["sessions"], session_specs(request), strict=True):
+        for wanted, spec in zip(data["sessions"], problem.specs, strict=True):
             if spec.kind is Kind.plyo:
                 wanted["contacts"] = min(spec.contacts, int(m.group(1)))
     else:
@@ -93,22 +91,16 @@ def apply_change(request: Request, change: str) -> Request:
     return Request.model_validate(data)
 
 
-def week_fits(request: Request) -> Verdict:
-    """Feasibility of a request with all its rules on (no objective: first plan wins)."""
-    wm = build_week_model(request, settled=rules_as_asked(request))
+def week_fits(problem: WeekProblem) -> Verdict:
+    """Feasibility of a week with all its rules on (no objective: first plan wins)."""
+    wm = build_week_model(problem, settled=rules_as_asked(problem.request))
     wm.model.clear_objective()
-    settings = get_settings()
-    solver = new_solver(settings,
-                        time_limit=min(PROBE_TIME_LIMIT, settings.solver_time_limit_seconds))
-    code = solver.solve(wm.model)
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Verdict.fits
-    return Verdict.conflict if code == cp_model.INFEASIBLE else Verdict.unknown
+    return feasibility(probe_solver(problem.settings), wm.model)
 
 
-def _fits(request: Request, change: str) -> bool:
+def _fits(problem: WeekProblem, change: str) -> bool:
     try:
-        changed = apply_change(request, change)
+        changed = problem.changed(apply_change(problem, change))
     except ValueError:  # the change would make an invalid request: not a fix
         return False
     return week_fits(changed) is Verdict.fits
@@ -132,7 +124,7 @@ def _smallest(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
 
 # --- candidate changes ------------------------------------------------------------------
 
-def _rules_off(request: Request, conflict: Conflict, probe: WeekProbe) -> list[Fix]:
+def _rules_off(conflict: Conflict, probe: WeekProbe) -> list[Fix]:
     everyone = [s.id for s in probe.specs]
     fixes = []
     for key in conflict.rules:
@@ -148,10 +140,10 @@ def _rules_off(request: Request, conflict: Conflict, probe: WeekProbe) -> list[F
     return fixes
 
 
-def _drops(request: Request, conflict: Conflict, probe: WeekProbe) -> list[Fix]:
+def _drops(conflict: Conflict, probe: WeekProbe) -> list[Fix]:
     if len(probe.specs) < 2:
         return []  # a week needs at least one session
-    priority = get_settings().drop_priority
+    priority = probe.problem.settings.drop_priority
     fixes = []
     for spec in probe.specs:
         if spec.id not in conflict.sessions:
@@ -163,11 +155,12 @@ def _drops(request: Request, conflict: Conflict, probe: WeekProbe) -> list[Fix]:
     return fixes
 
 
-def _widenings(request: Request) -> list[Fix]:
+def _widenings(problem: WeekProblem) -> list[Fix]:
     """The smallest widening of each window side, proposed by one stretchable model and
     proven on the real model of the changed request (searched there if the proof fails)."""
+    request = problem.request
     fixes = []
-    for side, minutes in smallest_widenings(request, MAX_WIDENING).items():
+    for side, minutes in smallest_widenings(problem, MAX_WIDENING).items():
         start_text, end_text = request.availability[side.day][side.index]  # type: ignore[index]
         start, end = clock_minutes(start_text), clock_minutes(end_text)
 
@@ -176,7 +169,7 @@ def _widenings(request: Request) -> list[Fix]:
             return f"availability.{side.day}[{side.index}] = {_hhmm(s)}-{_hhmm(e)}"
 
         def fits(m: int, change: Callable[[int], str] = change) -> bool:
-            return _fits(request, change(m))
+            return _fits(problem, change(m))
 
         if not fits(minutes):
             limit = min(MAX_WIDENING, start if side.side == "earlier" else 24 * 60 - end)
@@ -192,11 +185,12 @@ def _widenings(request: Request) -> list[Fix]:
     return fixes
 
 
-def _new_windows(request: Request, tries: int = 2, days: int = 3) -> list[Fix]:
+def _new_windows(problem: WeekProblem, tries: int = 2, days: int = 3) -> list[Fix]:
     """Free time on a day that has none, copied from a window the runner already keeps
     on another day (the longest first: the times they can usually train): the first
     that makes the week fit, on up to `days` empty days (each failed try is a proof of
     infeasibility, the dearest solve there is)."""
+    request = problem.request
     kept = {(start, end): day for day in reversed(WEEKDAYS)
             for start, end in request.availability.get(day, [])}
     candidates = sorted(kept, key=lambda w: (clock_minutes(w[0]) - clock_minutes(w[1]),
@@ -207,7 +201,7 @@ def _new_windows(request: Request, tries: int = 2, days: int = 3) -> list[Fix]:
             continue
         for start, end in candidates:
             change = f"availability.{day} += {start}-{end}"
-            if _fits(request, change):
+            if _fits(problem, change):
                 minutes = clock_minutes(end) - clock_minutes(start)
                 name, like = (DAY_NAMES[WEEKDAYS.index(d)] for d in (day, kept[start, end]))
                 fixes.append(Fix(change, (
@@ -219,12 +213,13 @@ def _new_windows(request: Request, tries: int = 2, days: int = 3) -> list[Fix]:
     return fixes
 
 
-def _smaller_buffer(request: Request) -> list[Fix]:
+def _smaller_buffer(problem: WeekProblem) -> list[Fix]:
+    request = problem.request
     buffer = request.rules.buffer_minutes
     if not request.busy or buffer == 0:
         return []
     # The largest buffer that still fits: the smallest cut, searched from a cut to zero.
-    cut = _smallest(0, buffer, lambda m: _fits(request, f"rules.buffer_minutes = {buffer - m}"))
+    cut = _smallest(0, buffer, lambda m: _fits(problem, f"rules.buffer_minutes = {buffer - m}"))
     if cut is None:
         return []
     new = buffer - cut
@@ -233,34 +228,36 @@ def _smaller_buffer(request: Request) -> list[Fix]:
         1 + (buffer - new) / 15)]
 
 
-def _first_fitting(request: Request, template: str, loosest_first: list[int]) -> int | None:
+def _first_fitting(problem: WeekProblem, template: str, loosest_first: list[int]
+                   ) -> int | None:
     """The tightest value (last in the list) whose change still fits, trying the loosest
     first: easing a number never makes a week harder to fit."""
     best = None
     for value in loosest_first:
-        if not _fits(request, template.format(value)):
+        if not _fits(problem, template.format(value)):
             break
         best = value
     return best
 
 
-def _eased_numbers(request: Request, conflict: Conflict) -> list[Fix]:
+def _eased_numbers(problem: WeekProblem, conflict: Conflict) -> list[Fix]:
+    request = problem.request
     r = request.rules
     fixes = []
     if "rest_days" in conflict.rules and r.rest_days > 0:
         change = f"rules.rest_days = {r.rest_days - 1}"
-        if _fits(request, change):
+        if _fits(problem, change):
             text = (f"Take {r.rest_days - 1} full rest days instead of {r.rest_days}."
                     if r.rest_days > 1 else "Skip the full rest day this week.")
             fixes.append(Fix(change, text, 4))
     if "one_run_per_day" in conflict.rules and r.runs_per_day < 3:
         change = f"rules.runs_per_day = {r.runs_per_day + 1}"
-        if _fits(request, change):
+        if _fits(problem, change):
             fixes.append(Fix(change, f"Allow {r.runs_per_day + 1} runs on one day (doubles).",
                              4.5))
     if "plyo_gap" in conflict.rules:
         # The loosest value first: if even that does not fit, no need to try the others.
-        hours = _first_fitting(request, "rules.plyo_gap_hours = {}",
+        hours = _first_fitting(problem, "rules.plyo_gap_hours = {}",
                                [h for h in (24, 36) if h < r.plyo_gap_hours])
         if hours is not None:
             fixes.append(Fix(f"rules.plyo_gap_hours = {hours}", (
@@ -268,7 +265,7 @@ def _eased_numbers(request: Request, conflict: Conflict) -> list[Fix]:
                 3 + (r.plyo_gap_hours - hours) / 24))
     if "plyo_after_easy" in conflict.rules:
         gap = r.plyo_after_easy_max_gap_minutes
-        wider = _first_fitting(request, "rules.plyo_after_easy_max_gap_minutes = {}",
+        wider = _first_fitting(problem, "rules.plyo_after_easy_max_gap_minutes = {}",
                                [g for g in (240, 180, 120, 90) if g > gap])
         if wider is not None:
             fixes.append(Fix(f"rules.plyo_after_easy_max_gap_minutes = {wider}", (
@@ -278,18 +275,19 @@ def _eased_numbers(request: Request, conflict: Conflict) -> list[Fix]:
     if "weekly_contacts" in conflict.rules and plyos:
         each = request.contacts_cap // len(plyos) // 10 * 10
         change = f"plyo.contacts <= {each}"
-        if each >= 20 and _fits(request, change):
+        if each >= 20 and _fits(problem, change):
             fixes.append(Fix(change, (
                 f"Cap each plyo session at {each} ground contacts (at most {len(plyos)} × "
                 f"{each}, within the weekly cap of {request.contacts_cap})."), 2.5))
     return fixes
 
 
-def suggest_fixes(request: Request, conflict: Conflict, probe: WeekProbe) -> list[dict]:
+def suggest_fixes(conflict: Conflict, probe: WeekProbe) -> list[dict]:
     """Fix items for the conflict, each proven by a re-solve with every other rule on."""
-    fixes = _rules_off(request, conflict, probe) + _drops(request, conflict, probe)
+    problem = probe.problem
+    fixes = _rules_off(conflict, probe) + _drops(conflict, probe)
     if "availability" in conflict.rules:
-        fixes += _widenings(request) + _new_windows(request) + _smaller_buffer(request)
-    fixes += _eased_numbers(request, conflict)
+        fixes += _widenings(problem) + _new_windows(problem) + _smaller_buffer(problem)
+    fixes += _eased_numbers(problem, conflict)
     fixes.sort(key=lambda f: (f.cost, f.change))
     return [f.item() for f in fixes]

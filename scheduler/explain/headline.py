@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scheduler.core.domain import WEEKDAYS, Request
-from scheduler.core.sessions import session_specs
-from scheduler.core.week import Week
+from scheduler.core.problem import WeekProblem
 from scheduler.explain.facts import DAY_NAMES, NOUNS, READING_ORDER, busy_cuts, joined
 from scheduler.explain.fixes import ADD_WINDOW, CONTACTS_CAP, DROP, RULE_NUMBER, RULE_OFF, WIDEN
 
@@ -44,9 +43,9 @@ def _rule_phrase(key: str, request: Request) -> str:
     return phrases.get(key, key)
 
 
-def _free_time(request: Request, named: int = 2) -> str:
+def _free_time(problem: WeekProblem, named: int = 2) -> str:
     """'your free time around 'Board meeting' Wed 18:00–20:00 and 2 more busy events'."""
-    cuts = busy_cuts(request, Week(request.week_start, request.tz))
+    cuts = busy_cuts(problem.request, problem.week)
     if not cuts:
         return "your free time"
     shown = cuts[:named]
@@ -59,12 +58,12 @@ def _day(code: str) -> str:
     return DAY_NAMES[WEEKDAYS.index(code)] if code in WEEKDAYS else code  # type: ignore[arg-type]
 
 
-def short_fix(change: str, request: Request) -> str | None:
+def short_fix(change: str, problem: WeekProblem) -> str | None:
     """A fix's change string in a few words ("drop the plyo session"); None if unknown."""
     if m := RULE_OFF.fullmatch(change):
         return f"turn off {m.group(1)}"
     if m := DROP.fullmatch(change):
-        kinds = {s.id: s.kind for s in session_specs(request)}
+        kinds = {s.id: s.kind for s in problem.specs}
         kind = kinds.get(m.group(1))
         return f"drop the {NOUNS[kind][0]}" if kind else f"drop {m.group(1)}"
     if m := WIDEN.fullmatch(change):
@@ -94,58 +93,58 @@ def _kind_of(change: str) -> str:
     return change.split(" ")[0]  # drop, rules.rest_days, plyo.contacts, ...
 
 
-def _best_fixes(items: Sequence[dict], request: Request, most: int) -> list[str]:
+def _best_fixes(items: Sequence[dict], problem: WeekProblem, most: int) -> list[str]:
     chosen: list[str] = []
     kinds: set[str] = set()
     for item in items:
         if item.get("type") != "fix" or len(chosen) == most:
             continue
-        kind, words = _kind_of(item["change"]), short_fix(item["change"], request)
+        kind, words = _kind_of(item["change"]), short_fix(item["change"], problem)
         if words and kind not in kinds:
             chosen.append(words)
             kinds.add(kind)
     return chosen
 
 
-def _why(request: Request, conflict: dict) -> str:
+def _why(problem: WeekProblem, conflict: dict) -> str:
     rules = sorted(conflict.get("rules", []), key=lambda k: READING_ORDER.index(k)
                    if k in READING_ORDER else -1)
-    others = [_rule_phrase(k, request) for k in rules if k != "availability"]
+    others = [_rule_phrase(k, problem.request) for k in rules if k != "availability"]
     if "availability" in rules and others:
         verb = "do" if len(others) > 1 else "does"
-        return f"{joined(others)} {verb} not fit {_free_time(request)}"
+        return f"{joined(others)} {verb} not fit {_free_time(problem)}"
     if "availability" in rules:
-        return f"the sessions do not fit {_free_time(request)}"
+        return f"the sessions do not fit {_free_time(problem)}"
     if others:
         return (f"{joined(others)} cannot all hold" if len(others) > 1
                 else f"{others[0]} cannot hold")
     return "the sessions cannot all be placed in this week"
 
 
-def _fixes_sentence(request: Request, items: Sequence[dict], fixes: int) -> str:
-    best = _best_fixes(items, request, fixes)
+def _fixes_sentence(problem: WeekProblem, items: Sequence[dict], fixes: int) -> str:
+    best = _best_fixes(items, problem, fixes)
     if len(best) > 1:
         return f" Quickest fixes: {', or '.join(best)}."
     return f" Quickest fix: {best[0]}." if best else ""
 
 
-def reason(request: Request, items: Sequence[dict], *, fixes: int = 2) -> str:
+def reason(problem: WeekProblem, items: Sequence[dict], *, fixes: int = 2) -> str:
     """Why the week cannot fit and the best fixes, as a sentence of its own ("Plyo within
     60 min after an easy run ... do not fit your free time. Quickest fix: ..."); "" when
     the items hold no conflict."""
     conflict = next((i for i in items if i.get("type") == "conflict"), None)
     if conflict is None:
         return ""
-    why = _why(request, conflict)
-    return why[0].upper() + why[1:] + "." + _fixes_sentence(request, items, fixes)
+    why = _why(problem, conflict)
+    return why[0].upper() + why[1:] + "." + _fixes_sentence(problem, items, fixes)
 
 
-def headline(request: Request, items: Sequence[dict], *, fixes: int = 2,
+def headline(problem: WeekProblem, items: Sequence[dict], *, fixes: int = 2,
              week: str = "week") -> str:
     """The reason after the runner's name: "Tom's week cannot fit: ..." ("" without a
     conflict); `week` names the week ("week of Mon 30 Nov 2026")."""
     conflict = next((i for i in items if i.get("type") == "conflict"), None)
     if conflict is None:
         return ""
-    return (f"{request.runner.name}'s {week} cannot fit: {_why(request, conflict)}."
-            f"{_fixes_sentence(request, items, fixes)}")
+    return (f"{problem.request.runner.name}'s {week} cannot fit: {_why(problem, conflict)}."
+            f"{_fixes_sentence(problem, items, fixes)}")

@@ -12,12 +12,12 @@ from ortools.sat.python import cp_model
 
 from constraints import HARD_KEYS, HARD_RULES
 from scheduler.core.domain import Request
-from scheduler.core.sessions import SessionSpec, session_specs
-from scheduler.core.settings import Settings, get_settings
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import Settings
 from scheduler.core.variables import DAYS, WeekVars
 from scheduler.model.solve import build_week_model, new_solver
 
-__all__ = ["Verdict", "WeekProbe", "PROBE_TIME_LIMIT"]
+__all__ = ["Verdict", "WeekProbe", "PROBE_TIME_LIMIT", "probe_solver", "feasibility"]
 
 PROBE_TIME_LIMIT = 5.0  # seconds per feasibility re-solve; a week model proves in ms
 PROBE_PARAMETERS = {
@@ -44,13 +44,12 @@ class WeekProbe:
     symmetry detection and the LP, which cost more than these small searches.
     """
 
-    def __init__(self, request: Request, settings: Settings | None = None,
-                 specs: list[SessionSpec] | None = None) -> None:
-        self.request = request
-        self.specs = specs if specs is not None else session_specs(request)
+    def __init__(self, problem: WeekProblem) -> None:
+        request = problem.request
+        self.problem = problem
+        self.specs = problem.specs
         self.rules = [k for k in HARD_KEYS if k not in request.rules.off]
-        wm = build_week_model(request, self.specs, optional={s.id for s in self.specs},
-                              rules=HARD_RULES)
+        wm = build_week_model(problem, optional={s.id for s in self.specs}, rules=HARD_RULES)
         wm.model.clear_objective()  # feasibility only: stop at the first plan
         for key in request.rules.off:
             wm.model.add(wm.vars.enforcement[key] == 0)
@@ -58,9 +57,7 @@ class WeekProbe:
         self.model = wm.model
         self.enforce = wm.vars.enforcement
         self.present = wm.vars.present
-        settings = settings or get_settings()
-        self.solver = new_solver(
-            settings, time_limit=min(PROBE_TIME_LIMIT, settings.solver_time_limit_seconds))
+        self.solver = probe_solver(problem.settings)
         # Without presolve the search proves the conflict itself and its sufficient
         # assumptions are already close to minimal; with presolve they are all of them.
         self.solver.parameters.cp_model_presolve = False
@@ -79,14 +76,7 @@ class WeekProbe:
         self.model.add_assumptions(
             [self.enforce[k] for k in rules] + [self.present[s] for s in sessions])
         self.solves += 1
-        code = self.solver.solve(self.model)
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return Verdict.fits
-        if code == cp_model.INFEASIBLE:
-            return Verdict.conflict
-        if code == cp_model.MODEL_INVALID:
-            raise RuntimeError(f"internal model error: {self.model.validate()}")
-        return Verdict.unknown
+        return feasibility(self.solver, self.model)
 
     def last_core(self) -> tuple[set[str], set[str]]:
         """Rule keys and session ids among the assumptions that sufficed for the last
@@ -94,6 +84,25 @@ class WeekProbe:
         used = self.solver.sufficient_assumptions_for_infeasibility()
         return ({self._rule_of[i] for i in used if i in self._rule_of},
                 {self._session_of[i] for i in used if i in self._session_of})
+
+
+def feasibility(solver: cp_model.CpSolver, model: cp_model.CpModel) -> Verdict:
+    """Solve for any plan and say whether one exists; an invalid model is our bug."""
+    code = solver.solve(model)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Verdict.fits
+    if code == cp_model.INFEASIBLE:
+        return Verdict.conflict
+    if code == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"internal model error: {model.validate()}")
+    return Verdict.unknown
+
+
+def probe_solver(settings: Settings) -> cp_model.CpSolver:
+    """A solver for one feasibility question: the usual one, with at most
+    `PROBE_TIME_LIMIT` seconds (a week model proves in milliseconds)."""
+    return new_solver(settings,
+                      time_limit=min(PROBE_TIME_LIMIT, settings.solver_time_limit_seconds))
 
 
 def _add_day_counts(model: cp_model.CpModel, v: WeekVars, request: Request) -> None:

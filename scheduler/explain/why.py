@@ -24,14 +24,13 @@ from ortools.sat.python import cp_model
 
 from constraints import COUNTED, hard_violations, soft_penalties, soft_violations
 from constraints.base import Violation
-from scheduler.core.availability import STEP, FreeWindow, free_windows
-from scheduler.core.domain import PlannedSession, Request, Schedule
-from scheduler.core.sessions import session_specs
-from scheduler.core.settings import get_settings
-from scheduler.core.week import Week, local_datetime
+from scheduler.core.availability import STEP
+from scheduler.core.domain import PlannedSession, Schedule
+from scheduler.core.problem import WeekProblem
+from scheduler.core.week import local_datetime
 from scheduler.explain.facts import DAY_NAMES, NOUNS, day_list, joined
-from scheduler.explain.probe import PROBE_TIME_LIMIT
-from scheduler.model.solve import build_week_model, new_solver, rules_as_asked
+from scheduler.explain.probe import probe_solver
+from scheduler.model.solve import build_week_model, rules_as_asked
 
 __all__ = ["why_items", "penalties_by_session", "DayVerdict", "day_verdicts"]
 
@@ -46,10 +45,11 @@ class DayVerdict:
     phrase: str
 
 
-def penalties_by_session(request: Request, schedule: Schedule) -> dict[str, dict[str, int]]:
+def penalties_by_session(problem: WeekProblem, schedule: Schedule
+                         ) -> dict[str, dict[str, int]]:
     """Soft penalties per session, each booked once (on the first session it names)."""
     booked: dict[str, dict[str, int]] = defaultdict(dict)
-    for v in soft_violations(request, schedule):
+    for v in soft_violations(problem, schedule):
         if v.penalty and v.sessions:
             owner = booked[v.sessions[0]]
             owner[v.rule] = owner.get(v.rule, 0) + v.penalty
@@ -59,15 +59,14 @@ def penalties_by_session(request: Request, schedule: Schedule) -> dict[str, dict
 class _Week:
     """The planned week and the ways to try one session elsewhere in it."""
 
-    def __init__(self, request: Request, schedule: Schedule) -> None:
-        self.request = request
+    def __init__(self, problem: WeekProblem, schedule: Schedule) -> None:
+        self.problem = problem
         self.schedule = schedule
-        self.week = Week(request.week_start, request.tz)
-        self.windows: list[FreeWindow] = free_windows(request, self.week)
+        self.week = problem.week
         self.counted = [s for s in schedule.sessions if s.status in COUNTED]
-        self.penalties = soft_penalties(request, schedule)
+        self.penalties = soft_penalties(problem, schedule)
         self.cost = sum(self.penalties.values())
-        self.specs = {s.id: s for s in session_specs(request)}
+        self.specs = {s.id: s for s in problem.specs}
 
     def solver_per_day(self, session: PlannedSession) -> dict[int, tuple[int, int] | None]:
         """For every day: (least soft penalty, start) with the session there and the others
@@ -76,15 +75,13 @@ class _Week:
         week = self.week
         others = {o.id: week.minute(o.start) for o in self.counted if o.id != session.id}
         specs = [self.specs[i] for i in [*others, session.id] if i in self.specs]
-        wm = build_week_model(self.request, specs, pinned=others,
-                              settled=rules_as_asked(self.request))
+        wm = build_week_model(self.problem, specs, pinned=others,
+                              settled=rules_as_asked(self.problem.request))
         spec = self.specs[session.id]
         v, model = wm.vars, wm.model
         moved = model.new_bool_var("moved")
         model.add(v.start[spec.id] != week.minute(session.start)).only_enforce_if(moved)
-        settings = get_settings()
-        solver = new_solver(settings,
-                            time_limit=min(PROBE_TIME_LIMIT, settings.solver_time_limit_seconds))
+        solver = probe_solver(self.problem.settings)
         answers: dict[int, tuple[int, int] | None] = {}
         for day in range(7):
             model.clear_assumptions()
@@ -102,7 +99,7 @@ class _Week:
         week, minutes = self.week, session.minutes
         others = [s for s in self.counted if s.id != session.id]
         starts: set[int] = set()
-        for w in self.windows:
+        for w in self.problem.windows:
             if w.day != day or w.minutes < minutes:
                 continue
             edges = {w.start, (w.end - minutes) // STEP * STEP}
@@ -131,7 +128,7 @@ class _Week:
             "sessions": [shifted if s.id == session.id else s for s in self.schedule.sessions]})
 
     def broken_at(self, session: PlannedSession, start: int) -> list[Violation]:
-        return hard_violations(self.request, self.moved(session, start))
+        return hard_violations(self.problem, self.moved(session, start))
 
 
 def _blocked_phrase(week: _Week, session: PlannedSession, day: int) -> DayVerdict:
@@ -155,7 +152,7 @@ def _open_verdict(week: _Week, session: PlannedSession, day: int, cost: int, sta
                   ) -> DayVerdict:
     delta = cost - week.cost
     if delta > 0:
-        there = soft_penalties(week.request, week.moved(session, start))
+        there = soft_penalties(week.problem, week.moved(session, start))
         worse = tuple(sorted(k for k, v in there.items() if v > week.penalties.get(k, 0)))
         named = f" ({', '.join(worse)})" if worse else ""
         return DayVerdict(day, "costs", worse, f"would cost {delta} more{named}")
@@ -164,10 +161,10 @@ def _open_verdict(week: _Week, session: PlannedSession, day: int, cost: int, sta
     return DayVerdict(day, "open", (), "would do as well")
 
 
-def day_verdicts(request: Request, schedule: Schedule, session_id: str
+def day_verdicts(problem: WeekProblem, schedule: Schedule, session_id: str
                  ) -> tuple[dict[int, DayVerdict], str]:
     """Verdicts for moving one session to each other day, and a phrase about its own day."""
-    week = _Week(request, schedule)
+    week = _Week(problem, schedule)
     session = next(s for s in schedule.sessions if s.id == session_id)
     own_day = week.week.day_of(session.start)
     answers = week.solver_per_day(session)
@@ -187,15 +184,15 @@ def day_verdicts(request: Request, schedule: Schedule, session_id: str
     return verdicts, own
 
 
-def why_items(request: Request, schedule: Schedule) -> list[dict]:
+def why_items(problem: WeekProblem, schedule: Schedule) -> list[dict]:
     """One `why` item per planned session (DESIGN.md's shape)."""
-    paid = penalties_by_session(request, schedule)
-    week = Week(request.week_start, request.tz)
+    paid = penalties_by_session(problem, schedule)
+    week = problem.week
     items = []
     for session in sorted(schedule.sessions, key=lambda s: s.start):
         if session.status != "planned":
             continue
-        verdicts, own = day_verdicts(request, schedule, session.id)
+        verdicts, own = day_verdicts(problem, schedule, session.id)
         by_phrase: dict[str, list[int]] = defaultdict(list)
         rules: set[str] = set()
         for verdict in verdicts.values():

@@ -18,10 +18,10 @@ from ortools.sat.python import cp_model
 from constraints import HARD_KEYS
 from scheduler.core.availability import STEP, free_windows
 from scheduler.core.domain import WEEKDAYS, Request, clock_minutes
-from scheduler.core.settings import get_settings
+from scheduler.core.problem import WeekProblem
 from scheduler.core.week import local_datetime
-from scheduler.explain.probe import PROBE_TIME_LIMIT
-from scheduler.model.solve import build_week_model, new_solver
+from scheduler.explain.probe import probe_solver
+from scheduler.model.solve import build_week_model
 
 __all__ = ["WindowSide", "smallest_widenings"]
 
@@ -41,10 +41,11 @@ def _one_window(request: Request, day: str, start: int, end: int) -> Request:
     return request.model_copy(update={"availability": {day: [window]}})
 
 
-def smallest_widenings(request: Request, cap: int) -> dict[WindowSide, int]:
+def smallest_widenings(problem: WeekProblem, cap: int) -> dict[WindowSide, int]:
     """For each window side that can make the week fit alone, the fewest minutes it must
     move (a multiple of 5, at most `cap`)."""
-    wm = build_week_model(request)
+    request = problem.request
+    wm = build_week_model(problem)
     model, v = wm.model, wm.vars
     model.clear_objective()
     for key in HARD_KEYS:  # the real availability rule is replaced below
@@ -91,9 +92,7 @@ def smallest_widenings(request: Request, cap: int) -> dict[WindowSide, int]:
         if spec.id not in v.pinned:
             model.add(sum(placements[spec.id]) == 1)
     model.minimize(sum(stretch.values()))
-    settings = get_settings()
-    solver = new_solver(settings,
-                        time_limit=min(PROBE_TIME_LIMIT, settings.solver_time_limit_seconds))
+    solver = probe_solver(problem.settings)
     found = {}
     for tried in sides:
         model.clear_assumptions()

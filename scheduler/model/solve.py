@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from constraints import ALL_RULES, HARD_KEYS, PenaltyTerm, Rule, soft_penalties
-from scheduler.core.availability import FreeWindow, free_windows
 from scheduler.core.domain import PlannedSession, Request, Schedule
-from scheduler.core.sessions import SessionSpec, session_specs
-from scheduler.core.settings import Settings, get_settings
+from scheduler.core.problem import WeekProblem
+from scheduler.core.sessions import SessionSpec
+from scheduler.core.settings import Settings
 from scheduler.core.variables import WeekVars
-from scheduler.core.week import Week
 
 __all__ = ["WeekModel", "build_week_model", "new_solver", "plan_week",
            "extract_sessions", "STATUS_NAMES", "Solved", "solve_request", "enforce_rules",
@@ -58,35 +57,25 @@ class WeekModel:
 
 
 def build_week_model(
-    request: Request,
-    specs: list[SessionSpec] | None = None,
+    problem: WeekProblem,
+    specs: Sequence[SessionSpec] | None = None,
     *,
     pinned: dict[str, int] | None = None,
     optional: set[str] | frozenset[str] = frozenset(),
     earliest: dict[str, int] | None = None,
     extra_terms: list[PenaltyTerm] | None = None,
-    buffer_minutes: int | None = None,
     rules: Sequence[Rule] = ALL_RULES,
-    week: Week | None = None,
-    windows: list[FreeWindow] | None = None,
     settled: Mapping[str, bool] | None = None,
 ) -> WeekModel:
-    """All rules posted (or only `rules`: a feasibility question needs no soft ones).
-    Enforcement literals are left free for the caller to fix or assume, except those of
-    `settled` rules (see `rules_as_asked`). `week` and `windows` may be passed in when
-    the caller has them already (`windows` at the request's own buffer unless
-    `buffer_minutes` says otherwise)."""
-    week = week or Week(request.week_start, request.tz)
-    if windows is None:
-        windows = free_windows(request, week, buffer_minutes=buffer_minutes)
+    """All rules posted (or only `rules`: a feasibility question needs no soft ones) over
+    the problem's sessions (or `specs`). Enforcement literals are left free for the caller
+    to fix or assume, except those of `settled` rules (see `rules_as_asked`)."""
     model = new_model()
-    v = WeekVars(
-        model, request, week, specs if specs is not None else session_specs(request), windows,
-        pinned=pinned, optional=optional, earliest=earliest, settled=settled,
-    )
+    v = WeekVars(model, problem, specs, pinned=pinned, optional=optional, earliest=earliest,
+                 settled=settled)
     terms: list[PenaltyTerm] = []
     for rule in rules:
-        terms.extend(rule.post(model, v, request))
+        terms.extend(rule.post(model, v, problem))
     terms.extend(extra_terms or [])
     model.minimize(sum(t.weight * t.literal for t in terms))
     return WeekModel(model, v, terms)
@@ -117,10 +106,9 @@ def enforce_rules(wm: WeekModel, off: set[str] | frozenset[str] = frozenset()) -
         wm.model.add(literal == int(key not in off))
 
 
-def new_solver(settings: Settings | None = None, time_limit: float | None = None,
+def new_solver(settings: Settings, time_limit: float | None = None,
                tuning: Mapping[str, object] | None = None) -> cp_model.CpSolver:
     """A deterministic solver; `tuning` sets further CP-SAT parameters by name."""
-    settings = settings or get_settings()
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit or settings.solver_time_limit_seconds
     solver.parameters.num_workers = 1  # deterministic: same request, same plan
@@ -160,22 +148,19 @@ class Solved:
     objective: int | None  # the solver's objective value; None without a plan
 
 
-def plan_week(request: Request, settings: Settings | None = None) -> Schedule:
+def plan_week(problem: WeekProblem) -> Schedule:
     """Plan the week. Status infeasible/unknown comes back with no sessions."""
-    return solve_request(request, settings).schedule
+    return solve_request(problem).schedule
 
 
-def solve_request(request: Request, settings: Settings | None = None) -> Solved:
+def solve_request(problem: WeekProblem) -> Solved:
     """Plan the week and keep the solver's objective (the oracle compares the two)."""
-    week = Week(request.week_start, request.tz)
-    specs = session_specs(request)
-    windows = free_windows(request, week)
-    if days_rule_out(request, specs, windows):
+    request = problem.request
+    if days_rule_out(problem):
         status = "infeasible"  # proven by counting: the search would only prove it again
     else:
-        wm = build_week_model(request, specs, week=week, windows=windows,
-                              settled=rules_as_asked(request))
-        solver = new_solver(settings, tuning=PLAN_SEARCH)
+        wm = build_week_model(problem, settled=rules_as_asked(request))
+        solver = new_solver(problem.settings, tuning=PLAN_SEARCH)
         status = solve_status(solver, wm.model)
     schedule = Schedule(
         week_start=request.week_start, timezone=request.runner.timezone,
@@ -185,12 +170,11 @@ def solve_request(request: Request, settings: Settings | None = None) -> Solved:
     if status not in ("optimal", "feasible"):
         return Solved(schedule, None)
     schedule.sessions = extract_sessions(wm, solver)
-    schedule.penalties = soft_penalties(request, schedule)
+    schedule.penalties = soft_penalties(problem, schedule)
     return Solved(schedule, round(solver.objective_value))
 
 
-def days_rule_out(request: Request, specs: Sequence[SessionSpec],
-                  windows: Sequence[FreeWindow]) -> bool:
+def days_rule_out(problem: WeekProblem) -> bool:
     """Whether counting days alone proves that the rules cannot all hold, so that no search
     is needed: a session longer than every free window (availability); more runs than the
     days that can take them, one a day (one_run_per_day with runs_per_day), on days with a
@@ -200,11 +184,12 @@ def days_rule_out(request: Request, specs: Sequence[SessionSpec],
     here is one the solver proves infeasible too (pigeonhole proofs it finds slowly: seven
     runs, one a day, and a rest day).
     """
+    request, specs = problem.request, problem.specs
     off = set(request.rules.off)
     placeable: dict[str, set[int]] = {}
     if "availability" not in off:
         for spec in specs:
-            placeable[spec.id] = {w.day for w in windows if w.minutes >= spec.minutes}
+            placeable[spec.id] = {w.day for w in problem.windows if w.minutes >= spec.minutes}
             if not placeable[spec.id]:
                 return True
     if "one_run_per_day" in off:

@@ -14,7 +14,7 @@ from itertools import combinations
 from typing import Any
 
 from constraints import COUNTED, Violation, hard_violations
-from scheduler.core.availability import STEP, free_windows
+from scheduler.core.availability import STEP
 from scheduler.core.domain import Kind, PlannedSession, Schedule
 from scheduler.core.labels import LABELS
 from scheduler.replan.state import Situation
@@ -75,7 +75,8 @@ class _Reasons:
         trial = self.result.model_copy(update={"sessions": [*others, placed]})
         found = [Violation("overlap", pair, "") for pair in overlaps(trial.sessions)
                  if session.id in pair]
-        found += [v for v in hard_violations(self.sit.request, trial) if session.id in v.sessions]
+        found += [v for v in hard_violations(self.sit.problem, trial)
+                  if session.id in v.sessions]
         return found
 
     def phrase(self, session: PlannedSession, problem: Violation) -> str:
@@ -160,7 +161,7 @@ class _Reasons:
         taken = [(sit.week.minute(s.start), sit.week.minute(s.end)) for s in self.result.sessions
                  if s.status in COUNTED and s.id != session.id]
         starts = []
-        for w in free_windows(sit.request, sit.week):
+        for w in sit.problem.windows:
             for start in range(max(w.start, sit.earliest), w.end - session.minutes + 1, STEP):
                 if all(end <= start or start + session.minutes <= begin for begin, end in taken):
                     starts.append(start)

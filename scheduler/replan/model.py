@@ -138,7 +138,7 @@ def _build(sit: Situation, free: list[PlannedSession], settings: Settings
     loose = [*free, *sit.to_replace]
     ids = [s.id for s in loose]
     wm = build_week_model(
-        sit.request,
+        sit.problem,
         [spec_of(s) for s in [*sit.fixed, *sit.movable, *sit.to_replace]],
         pinned=pinned, optional=frozenset(ids), earliest=dict.fromkeys(ids, sit.earliest),
         settled=rules_as_asked(sit.request),
@@ -176,13 +176,14 @@ def _solve(sit: Situation, free: list[PlannedSession], settings: Settings
     return Outcome(status, starts, cost), wm
 
 
-def solve_replan(sit: Situation, settings: Settings, *, broken: Collection[str] = (),
+def solve_replan(sit: Situation, *, broken: Collection[str] = (),
                  must_move: Collection[str] = ()) -> Outcome:
     """New starts for the sessions that may move (None: not placed), at the least change.
 
     `broken`: ids of movable sessions the unchanged week breaks a rule with; `must_move`:
     those among them whose own time is no longer free, so they must move or go.
     """
+    settings = sit.problem.settings
     free = [s for s in sit.movable if s.id in broken]
     staying = [s for s in sit.movable if s.id not in broken]
     if staying:

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from constraints import hard_violations, soft_penalties
 from scheduler.core.domain import PlannedSession, Request, Schedule
-from scheduler.core.settings import get_settings
+from scheduler.core.settings import Settings
 from scheduler.replan.changes import change_items, describe_changes, overlaps
 from scheduler.replan.model import Outcome, solve_replan
 from scheduler.replan.state import Situation, read_situation
@@ -32,15 +32,17 @@ def replan(
     missed: Sequence[str] = (),
     done: Sequence[str] = (),
     at: datetime,
+    settings: Settings,
     request: Request | None = None,
 ) -> Schedule:
-    """The week re-planned at `at` with `missed` and `done` marked; `request` replaces the
-    schedule's own (e.g. with new busy times). Raises BadRequest for unknown ids."""
-    settings = get_settings()
-    sit = read_situation(schedule, missed=missed, done=done, at=at, request=request)
+    """The week re-planned at `at` with `missed` and `done` marked, under `settings`;
+    `request` replaces the schedule's own (e.g. with new busy times). Raises BadRequest
+    for unknown ids."""
+    sit = read_situation(schedule, missed=missed, done=done, at=at, settings=settings,
+                         request=request)
     unchanged = sit.unchanged()
     trial = schedule.model_copy(update={"sessions": sit.as_happened(unchanged)})
-    problems = hard_violations(sit.request, trial)
+    problems = hard_violations(sit.problem, trial)
     if not sit.to_replace and not problems and not overlaps(unchanged):
         return _finish(sit, unchanged, "optimal")
     movable = {s.id for s in sit.movable}
@@ -48,7 +50,7 @@ def replan(
     broken |= {sid for pair in overlaps(unchanged) for sid in pair if sid in movable}
     must_move = {sid for v in problems if v.rule == "availability"
                  for sid in v.sessions if sid in movable}
-    return _solved(sit, solve_replan(sit, settings, broken=broken, must_move=must_move))
+    return _solved(sit, solve_replan(sit, broken=broken, must_move=must_move))
 
 
 def _solved(sit: Situation, outcome: Outcome) -> Schedule:
@@ -88,7 +90,7 @@ def _finish(sit: Situation, sessions: list[PlannedSession], status: str) -> Sche
         dropped=[s.id for s in bumped if s.status == "dropped"],
         request=sit.request,
     )
-    result.penalties = soft_penalties(sit.request, result)
+    result.penalties = soft_penalties(sit.problem, result)
     result.changes = change_items(sit, result)
     return result
 
@@ -96,7 +98,7 @@ def _finish(sit: Situation, sessions: list[PlannedSession], status: str) -> Sche
 def _not_possible(sit: Situation, status: str) -> Schedule:
     """Even giving sessions up cannot help: what already happened breaks a rule itself."""
     past = sit.schedule.model_copy(update={"sessions": sit.as_happened(sit.fixed)})
-    broken = hard_violations(sit.request, past)
+    broken = hard_violations(sit.problem, past)
     if status == "unknown":
         text = "No re-plan was found within the time limit."
     elif broken:

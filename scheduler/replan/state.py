@@ -21,6 +21,8 @@ from constraints import COUNTED
 from scheduler.core.availability import STEP
 from scheduler.core.domain import Kind, PlannedSession, Request, Schedule, Status
 from scheduler.core.errors import BadRequest
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import Settings
 from scheduler.core.week import Week
 
 __all__ = ["Situation", "read_situation", "aware_at"]
@@ -31,8 +33,7 @@ class Situation:
     """The week at the moment of re-planning, before anything is moved."""
 
     schedule: Schedule
-    request: Request
-    week: Week
+    problem: WeekProblem  # of the request re-planned for
     at: datetime
     earliest: int  # first minute on the 5-minute grid at or after `at` (or the week end)
     status: dict[str, Status]  # each session's status once the marks are applied
@@ -40,6 +41,14 @@ class Situation:
     movable: list[PlannedSession] = field(default_factory=list)  # not started: may move
     to_replace: list[PlannedSession] = field(default_factory=list)  # missed now
     inferred_missed: dict[str, str] = field(default_factory=dict)  # plyo id -> easy id
+
+    @property
+    def request(self) -> Request:
+        return self.problem.request
+
+    @property
+    def week(self) -> Week:
+        return self.problem.week
 
     @property
     def by_id(self) -> dict[str, PlannedSession]:
@@ -117,18 +126,19 @@ def _check_done_started(schedule: Schedule, done: Sequence[str], at: datetime,
 
 def read_situation(
     schedule: Schedule, *, missed: Sequence[str], done: Sequence[str], at: datetime,
-    request: Request | None = None,
+    settings: Settings, request: Request | None = None,
 ) -> Situation:
     """Sort the week's sessions into fixed, movable and to re-place (see module doc)."""
     request = _request_of(schedule, request)
     _check_ids(schedule, missed, done)
-    week = Week(request.week_start, request.tz)
+    problem = WeekProblem.of(request, settings)
+    week = problem.week
     at = aware_at(at, request)
     _check_done_started(schedule, done, at, request)
     # Capped at the week's end: a session missed long after its week has nowhere to go,
     # and a start far past the week would overflow the model's bounds on a move.
     earliest = min(max(0, -(-week.minute(at) // STEP) * STEP), week.horizon)
-    sit = Situation(schedule, request, week, at, earliest, status={})
+    sit = Situation(schedule, problem, at, earliest, status={})
     for s in sorted(schedule.sessions, key=lambda s: (s.start, s.id)):
         if s.id in missed:
             sit.status[s.id] = "missed"

@@ -21,6 +21,8 @@ from starlette.datastructures import UploadFile
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.labels import LABELS
 from scheduler.core.messages import validation_sentences
+from scheduler.core.problem import WeekProblem
+from scheduler.core.settings import get_settings
 from scheduler.explain.headline import headline
 from scheduler.export.block import contacts_chart_svg
 from web.actions import AlreadyMarked, SessionNotFound, mark_session, plan_new_week
@@ -134,7 +136,8 @@ def _plan_page(request: Request, stored: StoredPlan, settings: SettingsDep,
         runner=schedule.request.runner if schedule.request else None,
         logged=plan_log(engine, stored.id), origin=next_week_of(engine, stored.id),
         next_plan=planned_after(engine, stored.id),
-        headline=headline(schedule.request, schedule.explanation)
+        headline=headline(WeekProblem.of(schedule.request, get_settings()),
+                          schedule.explanation)
         if schedule.request and schedule.status == "infeasible" else "",
     )
 

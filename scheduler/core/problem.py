@@ -1,0 +1,43 @@
+"""One week to plan, worked out once: the request, its week line, its sessions, its free
+time and the settings it is planned under.
+
+Everything downstream — the model, the rules' posts and checks, the explanations, the
+re-plan — reads these facts from here instead of working them out again from the raw
+request. The problem is built at the edge (the CLI, the web app, a batch) with the
+settings of that run; a fix or a later week is another problem with the same settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.core.availability import FreeWindow, free_windows
+from scheduler.core.domain import Request
+from scheduler.core.sessions import SessionSpec, session_specs
+from scheduler.core.settings import Settings, get_settings
+from scheduler.core.week import Week
+
+__all__ = ["WeekProblem"]
+
+
+@dataclass(frozen=True)
+class WeekProblem:
+    """A request with the facts every part of the planner needs about its week."""
+
+    request: Request
+    settings: Settings
+    week: Week
+    specs: tuple[SessionSpec, ...]  # one per requested session, in request order
+    windows: tuple[FreeWindow, ...]  # free time at the request's own buffer
+
+    @classmethod
+    def of(cls, request: Request, settings: Settings | None = None) -> WeekProblem:
+        """The problem of a request, under `settings` (the environment's by default).
+        Raises ValueError when generated session ids collide with given ones."""
+        week = Week(request.week_start, request.tz)
+        return cls(request, settings or get_settings(), week, tuple(session_specs(request)),
+                   tuple(free_windows(request, week)))
+
+    def changed(self, request: Request) -> WeekProblem:
+        """Another request under the same settings: a fix tried, a week moved on."""
+        return WeekProblem.of(request, self.settings)
