@@ -3,7 +3,7 @@
 Input is a folder of request files (`*.json`, one runner each, named by the file's stem)
 or one JSON Lines file (one request per line, named by the line's `runner.name`). Names
 are made filesystem-safe and unique before anything is planned, so two Anas become
-`ana` and `ana-2`. Each request is read, planned with `plan_week` and written as
+`ana` and `ana-2`. Each request is read, planned with `plan_and_explain` and written as
 `OUT/<name>.json` (every readable request; an impossible week carries its explanation)
 and `OUT/<name>.ics` (planned weeks only) by the worker that planned it, so only a small
 `BatchResult` travels back.
@@ -30,25 +30,21 @@ from pathlib import Path
 from typing import Any, Literal
 
 from scheduler.calendars.busy_import import with_calendars
-from scheduler.core.domain import Request, Schedule
+from scheduler.core.domain import Request
 from scheduler.core.errors import BadRequest, PlyoplanError
 from scheduler.core.io import load_request, parse_model, write_text
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import get_settings
 from scheduler.explain.headline import reason
-from scheduler.explain.infeasible import explain_infeasible
 from scheduler.export.ics import schedule_to_ics
-from scheduler.model.solve import plan_week
+from scheduler.jobs import is_planned, plan_and_explain
 
 __all__ = ["BatchItem", "BatchResult", "Outcome", "collect_requests", "safe_name",
-           "plan_one", "plan_batch", "default_workers", "NOT_PLANNED_REASONS"]
+           "plan_one", "plan_batch", "default_workers", "NO_PLAN_IN_TIME"]
 
 Outcome = Literal["planned", "infeasible", "unknown", "bad input", "failed"]
 
-NOT_PLANNED_REASONS = {
-    "infeasible": "The coaching rules cannot all be met in this week's free time.",
-    "unknown": "No plan was found within the time limit.",
-}
+NO_PLAN_IN_TIME = "No plan was found within the time limit."
 
 
 @dataclass(frozen=True)
@@ -165,15 +161,6 @@ def _read(item: BatchItem) -> Request:
     return request
 
 
-def _explain(problem: WeekProblem, schedule: Schedule) -> str:
-    """Why the week cannot fit, in one sentence (from the planner's own explanation, else
-    a fresh one; the full paragraph goes into the runner's JSON)."""
-    if not any(i.get("type") == "conflict" for i in schedule.explanation):
-        # The fixes cost extra solves per week; the batch needs only the conflict.
-        schedule.explanation = list(explain_infeasible(problem, with_fixes=False))
-    return reason(problem, schedule.explanation) or NOT_PLANNED_REASONS["infeasible"]
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -204,20 +191,22 @@ def _plan_and_write(item: BatchItem, request: Request, outputs: tuple[Path, Path
                     started: float) -> BatchResult:
     json_out, ics_out = outputs
     problem = WeekProblem.of(request, get_settings())
-    schedule = plan_week(problem)
-    planned = schedule.status in ("optimal", "feasible")
-    reason = ""
+    # The fixes cost extra solves per week; the batch needs only the conflict (the whole
+    # paragraph goes into the runner's JSON, its gist into the summary).
+    schedule = plan_and_explain(problem, fixes=False)
+    planned = is_planned(schedule)
+    why_not = ""
     if schedule.status == "infeasible":
-        reason = _explain(problem, schedule)
+        why_not = reason(problem, schedule.explanation)
     elif schedule.status == "unknown":
-        reason = NOT_PLANNED_REASONS["unknown"]
+        why_not = NO_PLAN_IN_TIME
     write_text(json_out, schedule.model_dump_json(indent=2) + "\n")
     if planned:
         write_text(ics_out, schedule_to_ics(schedule))
     else:
         ics_out.unlink(missing_ok=True)  # last run's calendar no longer holds
     outcome: Outcome = "planned" if planned else schedule.status  # type: ignore[assignment]
-    return BatchResult(item.name, item.source, outcome, _one_line(reason),
+    return BatchResult(item.name, item.source, outcome, _one_line(why_not),
                        sessions=len(schedule.sessions), dropped=tuple(schedule.dropped),
                        seconds=time.perf_counter() - started)
 

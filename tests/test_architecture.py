@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("scheduler.replan",),
     # export.block draws a planned block; the drawing it calls knows nothing of blocks.
     ("scheduler.block", "scheduler.export.block"),
-    ("scheduler.batch", "scheduler.commands", "scheduler.cli", "scheduler"),
+    ("scheduler.jobs", "scheduler.batch", "scheduler.commands", "scheduler.cli", "scheduler"),
     ("web", "scheduler.commands.serve"),
 )
 

@@ -4,8 +4,8 @@ Web requests differ from CLI ones in three ways: a busy calendar may only be a U
 server must not read files a visitor names), only a few plans read calendar URLs at once
 (see `read_calendar_urls`), and session ids are made unique per plan, because they are
 calendar UIDs and two runners called Ana may plan the same week.
-Re-planning and explanations come from `scheduler.replan.replan`, `scheduler.explain.probe` and
-`scheduler.explain.why`.
+Planning, explaining and re-planning are the jobs of `scheduler.jobs`, as on the command
+line; a stored plan's "why here" comes from `scheduler.explain.why`.
 """
 
 from __future__ import annotations
@@ -23,14 +23,12 @@ from scheduler.calendars.busy_import import with_calendars
 from scheduler.calendars.fetch import is_url
 from scheduler.calendars.read import BusyOptions, CalendarError, busy_from_ics
 from scheduler.core.domain import BusyInterval, Request, Schedule
-from scheduler.core.errors import BadRequest
+from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.labels import runner_slug
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import get_settings
-from scheduler.explain.infeasible import explain_infeasible
 from scheduler.explain.why import why_items
-from scheduler.model.solve import plan_week
-from scheduler.replan.replan import replan
+from scheduler.jobs import plan_and_explain, replan_or_refuse
 
 __all__ = ["prepare_request", "read_calendar_urls", "plan_request", "replan_after",
            "why_by_session", "busy_from_upload", "Mark", "CalendarsBusy",
@@ -131,17 +129,11 @@ def busy_from_upload(data: bytes, filename: str, week_start: date, timezone: str
 
 
 def plan_request(request: Request) -> Schedule:
-    """Plan the week; when it cannot fit, the schedule carries the explanation."""
+    """Plan the week; when it cannot fit, or no plan is found in time, the schedule
+    carries the explanation (a stored plan has no other place to say it)."""
     with SOLVER_SLOTS:
-        problem = WeekProblem.of(request, get_settings())
-        schedule = plan_week(problem)
-        explanation = explain_infeasible(problem) if schedule.status == "infeasible" else []
-    if schedule.status == "infeasible":
-        schedule.explanation = explanation or [{
-            "type": "conflict", "rules": [], "sessions": [],
-            "text": "The coaching rules cannot all be met in this week's free time.",
-        }]
-    elif schedule.status == "unknown":
+        schedule = plan_and_explain(WeekProblem.of(request, get_settings()))
+    if schedule.status == "unknown":
         schedule.explanation = [{
             "type": "conflict", "rules": [], "sessions": [],
             "text": "No plan was found within the time limit; try fewer sessions or "
@@ -159,14 +151,14 @@ def replan_after(schedule: Schedule, session_id: str, mark: Mark,
     week as it stands is better than an empty one.
     """
     marked = (session_id,)
-    with SOLVER_SLOTS:
-        result = replan(schedule, missed=marked if mark == "missed" else (),
-                        done=marked if mark == "done" else (), at=at or datetime.now(UTC),
-                        settings=get_settings(), request=schedule.request)
-    if result.status not in ("optimal", "feasible"):
-        reasons = " ".join(str(item.get("text", "")) for item in result.explanation)
-        raise BadRequest(f"The week cannot be re-planned: {reasons or result.status}")
-    return result
+    try:
+        with SOLVER_SLOTS:
+            return replan_or_refuse(
+                schedule, missed=marked if mark == "missed" else (),
+                done=marked if mark == "done" else (), at=at or datetime.now(UTC),
+                settings=get_settings(), request=schedule.request)
+    except RulesConflict as err:
+        raise BadRequest(f"The week cannot be re-planned: {err}") from None
 
 
 def why_by_session(schedule: Schedule) -> dict[str, list[dict[str, Any]]]:

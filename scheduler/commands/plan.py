@@ -21,13 +21,10 @@ from scheduler.core.errors import RulesConflict
 from scheduler.core.io import load_request, write_text
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import get_settings
-from scheduler.explain.drop import plan_with_drops
 from scheduler.explain.headline import headline
-from scheduler.explain.infeasible import explain_infeasible
-from scheduler.explain.why import why_items
 from scheduler.export.ics import schedule_to_ics
 from scheduler.export.text import say_written, week_table
-from scheduler.model.solve import plan_week
+from scheduler.jobs import plan_and_explain
 
 __all__ = ["add_parser", "run", "explanation_text"]
 
@@ -108,17 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.log:
         request, adapted = apply_log(request, load_log(args.log))
     problem = WeekProblem.of(request, get_settings())
-    schedule = plan_week(problem)
-    if schedule.status == "infeasible":
-        if args.drop_if_needed:
-            schedule = plan_with_drops(problem)
-        else:
-            schedule.explanation = explain_infeasible(problem) or [{
-                "type": "conflict", "rules": [], "sessions": [],
-                "text": "The coaching rules cannot all be met in this week's free time, and "
-                        "a second look found no smaller set of rules to blame."}]
-    if schedule.status in ("optimal", "feasible") and args.why:
-        schedule.explanation += why_items(problem, schedule)
+    schedule = plan_and_explain(problem, why=args.why, drop_if_needed=args.drop_if_needed)
     written: list[tuple[Path, str]] = []
     if args.json:
         write_text(args.json, schedule.model_dump_json(indent=2) + "\n")

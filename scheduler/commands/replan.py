@@ -11,12 +11,13 @@ from pathlib import Path
 from scheduler.calendars.busy_import import with_calendars
 from scheduler.commands import from_current_directory
 from scheduler.core.domain import BusyInterval, Request
-from scheduler.core.errors import BadRequest, RulesConflict
+from scheduler.core.errors import BadRequest
 from scheduler.core.io import load_schedule, write_text
 from scheduler.core.settings import get_settings
 from scheduler.export.ics import schedule_to_ics
 from scheduler.export.text import say_written, week_table
-from scheduler.replan.replan import describe_changes, replan
+from scheduler.jobs import replan_or_refuse
+from scheduler.replan.replan import describe_changes
 
 __all__ = ["add_parser", "run", "parse_at"]
 
@@ -77,11 +78,8 @@ def run(args: argparse.Namespace) -> int:
     if args.busy:
         request = _with_new_busy(request, from_current_directory(args.busy),
                                  args.schedule.parent)
-    result = replan(schedule, missed=args.missed, done=args.done, at=parse_at(args.at),
-                    settings=get_settings(), request=request)
-    if result.status not in ("optimal", "feasible"):
-        texts = " ".join(item["text"] for item in result.explanation)
-        raise RulesConflict(texts or "The rest of the week cannot be re-planned.")
+    result = replan_or_refuse(schedule, missed=args.missed, done=args.done,
+                              at=parse_at(args.at), settings=get_settings(), request=request)
     written: list[tuple[Path, str]] = []
     if args.json:
         write_text(args.json, result.model_dump_json(indent=2) + "\n")
