@@ -4,26 +4,35 @@ A rule has a `key`, a one-sentence `summary`, a `severity`, the request fields i
 (`parameters`), `post()` to add itself to the CP-SAT model and `check()` to decide itself
 on a finished schedule in plain Python. `check()` is the oracle of the test suite, so it
 must never reuse the model's variables or arithmetic.
+
+Everything else about a rule lives with it too, as hooks with plain defaults: the
+sentence that explains it in a conflict, its phrase in a headline, the fixes that relax
+it, where it stands in a paragraph, its counts over whole days and its reach across a
+week's edge. The explanations, the planner and the block loop over the registry and ask.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
+from constraints.easing import Fix, Trial
 from scheduler.core.domain import KEY_KINDS, Kind, PlannedSession, Schedule
+from scheduler.core.labels import DAY_NAMES
 from scheduler.core.problem import WeekProblem
+from scheduler.core.sessions import SessionSpec
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
     from scheduler.core.variables import WeekVars
 
-__all__ = ["Severity", "Violation", "PenaltyTerm", "Rule", "WeekView", "COUNTED",
-           "hours_between"]
+__all__ = ["Severity", "Violation", "PenaltyTerm", "DayCounts", "Rule", "WeekView", "COUNTED",
+           "hours_between", "context_is_key"]
 
 # Sessions that happened or will happen count as load; missed and dropped ones do not.
 COUNTED = ("planned", "done")
@@ -54,11 +63,33 @@ class PenaltyTerm:
     sessions: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class DayCounts:
+    """What a hard rule says about whole days alone, so that "too many sessions for too
+    few days" is counted instead of searched for. None: the rule says nothing about it."""
+
+    days_of: Mapping[str, frozenset[int]] | None = None  # per session: the days it can be on
+    days_used: int | None = None  # the most days that may hold any session
+    runs_a_day: int | None = None  # the most runs one day may hold
+
+
 class Rule(ABC):
+    """One coaching rule and everything about it: its contract (`post`, `check`), how it
+    explains itself, and what would relax it. Only `post` and `check` are required; each
+    other hook has a plain default a new rule may keep."""
+
     key: ClassVar[str]
     summary: ClassVar[str]
     severity: ClassVar[Severity]
     parameters: ClassVar[tuple[str, ...]] = ()
+    # Where the rule's sentence stands in a conflict's paragraph, and when the search for
+    # the smallest conflict tries leaving it out (lower first; a rule tried early is left
+    # out of the conflict whenever another conflict exists without it). 0: first.
+    reading_order: ClassVar[int] = 0
+    deletion_order: ClassVar[int] = 0
+    # True for the rule that keeps sessions in the runner's free time: explanations set
+    # the other rules against it ("... do not fit your free time").
+    free_time: ClassVar[bool] = False
 
     @abstractmethod
     def post(self, model: cp_model.CpModel, v: WeekVars, problem: WeekProblem
@@ -70,8 +101,64 @@ class Rule(ABC):
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
         """Decide the rule on a finished schedule without the solver."""
 
+    # --- in the model, beyond one week ----------------------------------------------------
+    def post_across_weeks(self, model: cp_model.CpModel, weeks: Sequence[WeekVars]) -> None:
+        """Add the rule between the weeks of a block (one model, consecutive weeks), where
+        it reaches across a week's edge; each week's own `post` did the rest."""
+        return None
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    def day_counts(self, problem: WeekProblem) -> DayCounts | None:
+        """Counts over whole days that every plan keeping this rule obeys (see DayCounts)."""
+        return None
+
+    # --- in words -------------------------------------------------------------------------
+    def sentence(self, problem: WeekProblem, specs: Sequence[SessionSpec],
+                 core: Sequence[Rule]) -> str:
+        """What the rule asks of these sessions, with the runner's numbers, as one sentence
+        of a conflict's paragraph; `core` holds every rule of the conflict."""
+        return self.summary
+
+    def free_time_clause(self, problem: WeekProblem, specs: Sequence[SessionSpec]
+                         ) -> str | None:
+        """What the rule needs of the free time, as a clause of the free-time rule's
+        sentence when both are in a conflict ("an easy run with plyo after it fits only
+        on Tue")."""
+        return None
+
+    def phrase(self, problem: WeekProblem) -> str:
+        """The rule in a few words for a headline ("48 h between plyo sessions")."""
+        return self.key
+
+    def also_involved(self, problem: WeekProblem, sessions: Sequence[str]) -> list[str]:
+        """Sessions a conflict of this rule over `sessions` involves besides them (those
+        left out of it may still take place)."""
+        return []
+
+    def blocked_there(self, violation: Violation, session: PlannedSession) -> str:
+        """Why the session could not move where `violation` says, in a few words."""
+        said = violation.text.rstrip(".")
+        return "t" + said[1:] if said.startswith("The ") else said
+
+    def why_moved(self, problem: WeekProblem, session: PlannedSession, violation: Violation,
+                  other: str) -> str:
+        """Why a re-plan could not leave `session` where it was, in a few words; `other`
+        labels another session the violation names ("tempo on Thu 07:00"), or is ''."""
+        return violation.text
+
+    # --- what would relax it --------------------------------------------------------------
+    def turned_off(self) -> Fix:
+        """The fix that turns the rule off."""
+        return Fix(f"rules.off += {self.key}",
+                   f"Turn off {self.key} (“{self.summary.rstrip('.')}”).", 12)
+
+    def easings(self, problem: WeekProblem, trial: Trial) -> list[Fix]:
+        """The fixes short of turning the rule off, each proven by `trial` to fit."""
+        return []
+
+    def short_fix(self, change: str, problem: WeekProblem) -> str | None:
+        """One of this rule's own changes in a few words ("allow 36 h between plyo
+        sessions"); None for any other change."""
+        return None
 
 
 class WeekView:

@@ -6,9 +6,13 @@ same, so the rule forbids that too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, context_is_key
 from scheduler.core.domain import Schedule
 from scheduler.core.problem import WeekProblem
+from scheduler.core.sessions import SessionSpec
+from scheduler.core.words import key_workouts
 
 __all__ = ["NoConsecutiveKeyDays"]
 
@@ -20,9 +24,12 @@ class NoConsecutiveKeyDays(Rule):
         "by an easy one."
     )
     severity = Severity.hard
+    reading_order = 5
+    deletion_order = 5
 
     def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         enforce = v.enforce(self.key)
+        ctx = problem.request.context
         keys = v.key_sessions()
         for a in keys:
             for b in keys:
@@ -34,14 +41,15 @@ class NoConsecutiveKeyDays(Rule):
                         model.add_bool_or(
                             [v.on(a, day).Not(), v.on(b, other).Not()]
                         ).only_enforce_if(enforce)
-            if context_is_key(problem.request.context.day_before):
+            if context_is_key(ctx.day_before):
                 model.add_implication(enforce, v.on(a, 0).Not())
-            if context_is_key(problem.request.context.day_after):
+            if context_is_key(ctx.day_after):
                 model.add_implication(enforce, v.on(a, 6).Not())
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
         view = WeekView(problem, schedule)
+        ctx = problem.request.context
         out = []
         keys = sorted(view.key_sessions(), key=lambda s: s.start)
         for i, a in enumerate(keys):
@@ -53,10 +61,38 @@ class NoConsecutiveKeyDays(Rule):
                         f"The {view.label(a)} and the {view.label(b)} are {where}."
                     )))
         for a in keys:
-            edge = {0: problem.request.context.day_before, 6: problem.request.context.day_after}
+            edge = {0: ctx.day_before, 6: ctx.day_after}
             if view.day(a) in edge and context_is_key(edge[view.day(a)]):
                 side = "last Sunday's" if view.day(a) == 0 else "next Monday's"
                 out.append(Violation(self.key, (a.id,), (
                     f"The {view.label(a)} is next to {side} {edge[view.day(a)]}."
                 )))
         return out
+
+    def post_across_weeks(self, model, weeks) -> None:
+        """No key workouts on both a week's Sunday and the next week's Monday."""
+        for a, b in zip(weeks, weeks[1:], strict=False):
+            enforce = b.enforce(self.key)
+            for key_a in a.key_sessions():
+                for key_b in b.key_sessions():
+                    model.add_bool_or([a.on(key_a, 6).Not(), b.on(key_b, 0).Not()]
+                                      ).only_enforce_if(enforce)
+
+    # --- in words -------------------------------------------------------------------------
+    def sentence(self, problem: WeekProblem, specs: Sequence[SessionSpec],
+                 core: Sequence[Rule]) -> str:
+        ctx = problem.request.context
+        text = f"Key workouts ({key_workouts(specs)}) may not fall on consecutive days"
+        if context_is_key(ctx.day_before):
+            text += f"; last Sunday was a {ctx.day_before}, so not on Monday"
+        if context_is_key(ctx.day_after):
+            text += f"; next Monday brings a {ctx.day_after}, so not on Sunday"
+        return text + "."
+
+    def phrase(self, problem: WeekProblem) -> str:
+        return "no key workouts on consecutive days"
+
+    def why_moved(self, problem, session, violation, other) -> str:
+        if other:
+            return f"the {other} is a day away; no key workouts on consecutive days"
+        return "a key workout just outside this week is a day away"

@@ -6,9 +6,13 @@ long run, race) needs them fresh. Holds across the week boundary via `context`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, context_is_key
 from scheduler.core.domain import Kind, Schedule
 from scheduler.core.problem import WeekProblem
+from scheduler.core.sessions import SessionSpec
+from scheduler.core.words import key_workouts
 
 __all__ = ["NoPlyoBeforeKey"]
 
@@ -17,9 +21,12 @@ class NoPlyoBeforeKey(Rule):
     key = "no_plyo_before_key"
     summary = "No plyometrics the day before a key workout (tempo, hill, long run or race)."
     severity = Severity.hard
+    reading_order = 2
+    deletion_order = 6
 
     def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         enforce = v.enforce(self.key)
+        ctx = problem.request.context
         plyos, keys = v.sessions(Kind.plyo), v.key_sessions()
         for plyo in plyos:
             for key in keys:
@@ -27,15 +34,16 @@ class NoPlyoBeforeKey(Rule):
                     model.add_bool_or(
                         [v.on(plyo, day).Not(), v.on(key, day + 1).Not()]
                     ).only_enforce_if(enforce)
-            if context_is_key(problem.request.context.day_after):
+            if context_is_key(ctx.day_after):
                 model.add_implication(enforce, v.on(plyo, 6).Not())
-        if problem.request.context.day_before == "plyo":
+        if ctx.day_before == "plyo":
             for key in keys:
                 model.add_implication(enforce, v.on(key, 0).Not())
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
         view = WeekView(problem, schedule)
+        ctx = problem.request.context
         out = []
         for plyo in view.of_kind(Kind.plyo):
             day = view.day(plyo)
@@ -45,15 +53,45 @@ class NoPlyoBeforeKey(Rule):
                         f"The plyo session on {view.day_name(day)} is the day before "
                         f"the {view.label(key)}."
                     )))
-            if day == 6 and context_is_key(problem.request.context.day_after):
+            if day == 6 and context_is_key(ctx.day_after):
                 out.append(Violation(self.key, (plyo.id,), (
                     f"The plyo session on {view.day_name(6)} is the day before next week's "
-                    f"{problem.request.context.day_after}."
+                    f"{ctx.day_after}."
                 )))
-        if problem.request.context.day_before == "plyo":
+        if ctx.day_before == "plyo":
             for key in view.key_sessions():
                 if view.day(key) == 0:
                     out.append(Violation(self.key, (key.id,), (
                         f"The {view.label(key)} comes the day after last Sunday's plyo session."
                     )))
         return out
+
+    def post_across_weeks(self, model, weeks) -> None:
+        """No plyo on a week's Sunday before a key workout on the next week's Monday."""
+        for a, b in zip(weeks, weeks[1:], strict=False):
+            enforce = b.enforce(self.key)
+            for plyo in a.sessions(Kind.plyo):
+                for key in b.key_sessions():
+                    model.add_bool_or([a.on(plyo, 6).Not(), b.on(key, 0).Not()]
+                                      ).only_enforce_if(enforce)
+
+    # --- in words -------------------------------------------------------------------------
+    def sentence(self, problem: WeekProblem, specs: Sequence[SessionSpec],
+                 core: Sequence[Rule]) -> str:
+        ctx = problem.request.context
+        text = f"No plyometrics the day before a key workout ({key_workouts(specs)})"
+        if context_is_key(ctx.day_after):
+            text += f"; next Monday brings a {ctx.day_after}, so no plyo on Sunday"
+        if ctx.day_before == "plyo":
+            text += "; last Sunday was plyo, so no key workout on Monday"
+        return text + "."
+
+    def phrase(self, problem: WeekProblem) -> str:
+        return "no plyo the day before a key workout"
+
+    def why_moved(self, problem, session, violation, other) -> str:
+        if not other:
+            return "no plyometrics the day before a key workout"
+        if session.kind is Kind.plyo:
+            return f"no plyometrics the day before the {other}"
+        return f"the {other} is the day before; no plyometrics the day before a key workout"

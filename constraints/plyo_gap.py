@@ -6,11 +6,14 @@ other session's clock time is unknown, so there the gap counts in whole days.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import combinations
 
 from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, hours_between
+from constraints.easing import Fix, Trial, first_fitting, read_rule_number, rule_number
 from scheduler.core.domain import Kind, Request, Schedule
 from scheduler.core.problem import WeekProblem
+from scheduler.core.sessions import SessionSpec
 
 __all__ = ["PlyoGap"]
 
@@ -28,6 +31,8 @@ class PlyoGap(Rule):
     summary = "At least 48 hours from one plyometric session to the next."
     severity = Severity.hard
     parameters = ("plyo_gap_hours",)
+    reading_order = 3
+    deletion_order = 4
 
     def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         enforce = v.enforce(self.key)
@@ -65,3 +70,64 @@ class PlyoGap(Rule):
                     f"just outside this week."
                 )))
         return out
+
+    def post_across_weeks(self, model, weeks) -> None:
+        """Between consecutive weeks, the whole-day reading each week's own check applies
+        to its `context` (so each week passes its own check); between any two weeks, the
+        gap in real minutes (each week counts minutes from its own Monday, so one week's
+        times are shifted by the difference of the weeks' origins)."""
+        for a, b in zip(weeks, weeks[1:], strict=False):
+            enforce, hours = b.enforce(self.key), b.request.rules.plyo_gap_hours
+            for p in a.sessions(Kind.plyo):
+                for q in b.sessions(Kind.plyo):
+                    for day in range(7):
+                        if (day + 1) * 24 < hours:  # b's check: plyo the Sunday before
+                            model.add_bool_or([a.on(p, 6).Not(), b.on(q, day).Not()]
+                                              ).only_enforce_if(enforce)
+                        if (7 - day) * 24 < hours:  # a's check: plyo the Monday after
+                            model.add_bool_or([b.on(q, 0).Not(), a.on(p, day).Not()]
+                                              ).only_enforce_if(enforce)
+        for i, j in combinations(range(len(weeks)), 2):
+            a, b = weeks[i], weeks[j]
+            gap = b.request.rules.plyo_gap_hours * 60
+            if j > i + 1 and gap <= weeks[i + 1].week.minutes_to(b.week):
+                continue  # a whole week between them already keeps them apart
+            offset = a.week.minutes_to(b.week)
+            for p in a.sessions(Kind.plyo):
+                for q in b.sessions(Kind.plyo):
+                    model.add(b.start[q.id] + offset >= a.end[p.id] + gap).only_enforce_if(
+                        [b.enforce(self.key), a.present[p.id], b.present[q.id]])
+
+    # --- in words and fixes ---------------------------------------------------------------
+    def sentence(self, problem: WeekProblem, specs: Sequence[SessionSpec],
+                 core: Sequence[Rule]) -> str:
+        ctx, hours = problem.request.context, problem.request.rules.plyo_gap_hours
+        plyos = [s for s in specs if s.kind is Kind.plyo]
+        text = (f"{len(plyos)} plyo sessions need {hours} h between them" if len(plyos) > 1
+                else f"Plyo sessions need {hours} h between them")
+        if ctx.day_before == "plyo":
+            text += "; last Sunday was plyo"
+        if ctx.day_after == "plyo":
+            text += "; next Monday is plyo"
+        return text + "."
+
+    def phrase(self, problem: WeekProblem) -> str:
+        return f"{problem.request.rules.plyo_gap_hours} h between plyo sessions"
+
+    def why_moved(self, problem, session, violation, other) -> str:
+        hours = problem.request.rules.plyo_gap_hours
+        return f"it would be within {hours} h of the {other or 'plyo next door'}"
+
+    def easings(self, problem: WeekProblem, trial: Trial) -> list[Fix]:
+        hours = problem.request.rules.plyo_gap_hours
+        # The loosest value first: if even that does not fit, no need to try the others.
+        eased = first_fitting(trial.fits, "plyo_gap_hours", [h for h in (24, 36) if h < hours])
+        if eased is None:
+            return []
+        return [Fix(rule_number("plyo_gap_hours", eased),
+                    f"Allow {eased} h between plyo sessions instead of {hours} h.",
+                    3 + (hours - eased) / 24)]
+
+    def short_fix(self, change: str, problem: WeekProblem) -> str | None:
+        n = read_rule_number(change, "plyo_gap_hours")
+        return None if n is None else f"allow {n} h between plyo sessions"

@@ -5,10 +5,9 @@ sessions (count, contacts, intensity) that `progression.plan_progression` prescr
 runner's own plyo session gives only their length);
 one-off busy intervals stay as they are and only touch the week they fall in. One
 `WeekVars` per week shares one model; every rule of the registry posts itself per week,
-and this module adds the rules that cross a week boundary, on adjacent weeks' variables:
-no plyo on Sunday before a key workout on Monday, no key workouts on both days, and
-`plyo_gap` in real minutes (weeks measure minutes from their own Monday, so times are
-shifted by the difference of the weeks' origins). The objective is the sum of every
+and where a rule reaches across a week's edge it posts that too, on the weeks' variables
+(`Rule.post_across_weeks`: no plyo on Sunday before a key workout on Monday, no key
+workouts on both days, `plyo_gap` in real minutes). The objective is the sum of every
 week's soft penalties. After the solve, each week's `context` records what the plan put
 on the neighbouring Sunday and Monday, so every week checks on its own.
 """
@@ -18,14 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import combinations
 from typing import cast
 from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
-from constraints import ALL_RULES, PenaltyTerm, soft_penalties
+from constraints import ALL_RULES, HARD_RULES, PenaltyTerm, soft_penalties
+from constraints.plyo_after_easy import PlyoAfterEasy
 from scheduler.block.progression import (
     Adjustment,
     ProgressionSettings,
@@ -130,35 +129,6 @@ def day_kind(sessions: list[PlannedSession], tz: ZoneInfo, day: date) -> Context
     return "rest"
 
 
-def _post_boundary(model: cp_model.CpModel, a: WeekVars, b: WeekVars) -> None:
-    """Rules across the boundary from week `a`'s Sunday to week `b`'s Monday.
-
-    Besides the real-minute gap, the whole-day reading of `plyo_gap` that a week's own
-    check applies to its `context` is posted too, so each week passes its own check.
-    """
-    before_key = b.enforce("no_plyo_before_key")
-    for plyo in a.sessions(Kind.plyo):
-        for key in b.key_sessions():
-            model.add_bool_or([a.on(plyo, 6).Not(), b.on(key, 0).Not()]
-                              ).only_enforce_if(before_key)
-    consecutive = b.enforce("no_consecutive_key_days")
-    for key_a in a.key_sessions():
-        for key_b in b.key_sessions():
-            model.add_bool_or([a.on(key_a, 6).Not(), b.on(key_b, 0).Not()]
-                              ).only_enforce_if(consecutive)
-    gap_enforced = b.enforce("plyo_gap")
-    gap_hours = b.request.rules.plyo_gap_hours
-    for p in a.sessions(Kind.plyo):
-        for q in b.sessions(Kind.plyo):
-            for day in range(7):
-                if (day + 1) * 24 < gap_hours:  # b's check: plyo the Sunday before
-                    model.add_bool_or([a.on(p, 6).Not(), b.on(q, day).Not()]
-                                      ).only_enforce_if(gap_enforced)
-                if (7 - day) * 24 < gap_hours:  # a's check: plyo the Monday after
-                    model.add_bool_or([b.on(q, 0).Not(), a.on(p, day).Not()]
-                                      ).only_enforce_if(gap_enforced)
-
-
 def _order_alike(model: cp_model.CpModel, v: WeekVars) -> None:
     """Sessions no rule tells apart (same kind and length) go in id order.
 
@@ -171,24 +141,6 @@ def _order_alike(model: cp_model.CpModel, v: WeekVars) -> None:
     for ids in alike.values():
         for first, second in zip(ids, ids[1:], strict=False):
             model.add(v.start[first] < v.start[second])
-
-
-def _minutes_between(earlier: Week, later: Week) -> int:
-    return int((later.origin - earlier.origin).total_seconds() // 60)
-
-
-def _post_real_gaps(model: cp_model.CpModel, weeks: list[WeekVars]) -> None:
-    """`plyo_gap` in real minutes between plyo sessions of different weeks."""
-    for i, j in combinations(range(len(weeks)), 2):
-        a, b = weeks[i], weeks[j]
-        gap = b.request.rules.plyo_gap_hours * 60
-        if j > i + 1 and gap <= _minutes_between(weeks[i + 1].week, b.week):
-            continue  # a whole week between them already keeps them apart
-        offset = _minutes_between(a.week, b.week)
-        for p in a.sessions(Kind.plyo):
-            for q in b.sessions(Kind.plyo):
-                model.add(b.start[q.id] + offset >= a.end[p.id] + gap).only_enforce_if(
-                    [b.enforce("plyo_gap"), a.present[p.id], b.present[q.id]])
 
 
 @dataclass
@@ -211,9 +163,8 @@ def build_block_model(problems: list[WeekProblem]) -> BlockModel:
         terms.append([t for rule in ALL_RULES for t in rule.post(model, v, problem)])
         _order_alike(model, v)
         weeks.append(v)
-    for a, b in zip(weeks, weeks[1:], strict=False):
-        _post_boundary(model, a, b)
-    _post_real_gaps(model, weeks)
+    for rule in HARD_RULES:  # where a rule reaches across a week's edge
+        rule.post_across_weeks(model, weeks)
     model.minimize(sum(t.weight * t.literal for week_terms in terms for t in week_terms))
     return BlockModel(model, weeks, terms)
 
@@ -271,7 +222,7 @@ def _conflict(problems: list[WeekProblem]) -> RulesConflict:
 
 def _easy_runs_cap(request: Request) -> int | None:
     """Plyo follows an easy run, so a week holds at most as many plyo sessions as easy runs."""
-    if "plyo_after_easy" in request.rules.off:
+    if PlyoAfterEasy.key in request.rules.off:
         return None
     return sum(w.kind is Kind.easy for w in request.sessions)
 

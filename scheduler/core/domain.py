@@ -8,6 +8,7 @@ sentence a runner can act on.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -25,8 +26,9 @@ from pydantic import (
 __all__ = [
     "Kind", "KEY_KINDS", "RUN_KINDS", "Level", "Weekday", "WEEKDAYS", "Status",
     "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
-    "Request", "Drill", "HARD_RULE_KEYS", "clock_minutes", "PlannedSession", "Schedule",
-    "LEVELS", "LevelDosing", "MAX_BUSY_CALENDARS", "MAX_BUSY_INTERVALS",
+    "Request", "Drill", "register_hard_rules", "hard_rule_keys", "clock_minutes",
+    "PlannedSession", "Schedule", "LEVELS", "LevelDosing", "MAX_BUSY_CALENDARS",
+    "MAX_BUSY_INTERVALS",
 ]
 
 
@@ -46,11 +48,6 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Status = Literal["planned", "done", "missed", "dropped"]
 TimeOfDay = Literal["morning", "midday", "evening"]
-# The public keys of the hard rules (DESIGN.md); constraints/ implements one module each.
-HARD_RULE_KEYS: tuple[str, ...] = (
-    "availability", "one_run_per_day", "no_plyo_before_key", "plyo_after_easy",
-    "weekly_contacts", "plyo_gap", "no_consecutive_key_days", "rest_days",
-)
 ContextKind = Literal["easy", "tempo", "hill", "long", "plyo", "race", "rest"]
 # What one week is planned around at most (DESIGN.md, "Web app safety"): each calendar
 # costs a fetch, each busy interval solver and page work.
@@ -75,6 +72,23 @@ LEVELS: dict[str, LevelDosing] = {
     "advanced": LevelDosing(contacts_low=100, contacts_high=140, sessions_per_week=2,
                             weekly_cap=280),
 }
+
+# The keys `rules.off` may name: the hard rules of the registry (constraints/), which
+# registers them when it is imported; the core sits below it and cannot import it.
+_HARD_RULE_KEYS: list[str] = []
+
+
+def register_hard_rules(keys: Iterable[str]) -> None:
+    """Called by the registry of rules with the keys of every hard rule, in its order."""
+    _HARD_RULE_KEYS[:] = keys
+
+
+def hard_rule_keys() -> tuple[str, ...]:
+    """The keys of the hard rules, as the registry registered them."""
+    if not _HARD_RULE_KEYS:
+        raise RuntimeError("the coaching rules are not loaded: import constraints first")
+    return tuple(_HARD_RULE_KEYS)
+
 
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
@@ -233,11 +247,12 @@ class Request(_Strict):
         ids = [s.id for s in self.sessions if s.id]
         if len(ids) != len(set(ids)):
             raise ValueError("session ids must be unique")
-        unknown = sorted(set(self.rules.off) - set(HARD_RULE_KEYS))
+        known = hard_rule_keys() if self.rules.off else ()
+        unknown = sorted(set(self.rules.off) - set(known))
         if unknown:
             raise ValueError(
                 f"rules.off names unknown rule(s) {', '.join(unknown)}; "
-                f"known: {', '.join(HARD_RULE_KEYS)}"
+                f"known: {', '.join(known)}"
             )
         return self
 

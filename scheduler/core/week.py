@@ -63,3 +63,8 @@ class Week:
 
     def date(self, day: int) -> date:
         return self.week_start + timedelta(days=day)
+
+    def minutes_to(self, later: Week) -> int:
+        """Minutes from this week's origin to `later`'s, so a minute of `later`'s line plus
+        this is the same moment on this week's line."""
+        return int((later.origin - self.origin).total_seconds() // 60)

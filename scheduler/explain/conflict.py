@@ -17,19 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from constraints import HARD_KEYS
+from constraints import HARD_KEYS, rule_by_key, rules_of
 from scheduler.core.problem import WeekProblem
-from scheduler.explain.facts import conflict_text
+from scheduler.core.sessions import SessionSpec
 from scheduler.explain.probe import Verdict, WeekProbe
 
-__all__ = ["Conflict", "find_conflict", "conflict_item", "DELETION_ORDER"]
-
-# The order in which rules are tried for deletion: a rule tried early is left out of the
-# core whenever another core exists without it. The calendar goes last so that, where the
-# free time is part of the story, the explanation names it.
-DELETION_ORDER = ("rest_days", "one_run_per_day", "weekly_contacts", "plyo_gap",
-                  "no_consecutive_key_days", "no_plyo_before_key", "plyo_after_easy",
-                  "availability")
+__all__ = ["Conflict", "find_conflict", "conflict_item", "conflict_text"]
 
 
 @dataclass(frozen=True)
@@ -78,9 +71,9 @@ def find_conflict(probe: WeekProbe) -> Conflict | None:
         return in_core(rule_core) or trial
 
     rules = refine(list(probe.rules), lambda core: [k for k in probe.rules if k in core])
-    # A rule missing from DELETION_ORDER (a new one) is tried first, never skipped.
-    order = [k for k in rules if k not in DELETION_ORDER] + [
-        k for k in DELETION_ORDER if k in rules]
+    # Each rule says when to try leaving it out (`Rule.deletion_order`): the free time
+    # last, so that where the calendar is part of the story the explanation names it.
+    order = sorted(rules, key=lambda k: rule_by_key(k).deletion_order)
     rules, proven = _shrink(
         rules, order, lambda trial: probe.check(trial, everyone),
         lambda trial: refine(trial, lambda core: [k for k in trial if k in core]))
@@ -94,10 +87,10 @@ def find_conflict(probe: WeekProbe) -> Conflict | None:
 
     sessions, proven_sessions = _shrink(start, by_importance,
                                         lambda trial: probe.check(rules, trial), session_core)
-    if "plyo_after_easy" in rules and any(_kind(probe, s) == "plyo" for s in sessions):
-        # Sessions left out above may still take place; the easy runs a plyo session needs
-        # are part of the story even though the plyo session already implies one.
-        sessions += [s.id for s in probe.specs if s.kind.value == "easy"]
+    # Sessions left out above may still take place; a rule may name more of them (the
+    # easy runs a plyo session needs) as part of the story.
+    for rule in rules_of(rules):
+        sessions += rule.also_involved(probe.problem, sessions)
     ordered = tuple(k for k in HARD_KEYS if k in rules)
     return Conflict(ordered, tuple(s for s in everyone if s in sessions),
                     proven and proven_sessions)
@@ -105,6 +98,18 @@ def find_conflict(probe: WeekProbe) -> Conflict | None:
 
 def _kind(probe: WeekProbe, sid: str) -> str:
     return next(s.kind.value for s in probe.specs if s.id == sid)
+
+
+def conflict_text(problem: WeekProblem, rules: Sequence[str], specs: Sequence[SessionSpec]
+                  ) -> str:
+    """One paragraph: each conflicting rule's own sentence, in their reading order (the
+    calendar last)."""
+    if not rules:
+        total = sum(s.minutes for s in specs)
+        return (f"Even with every rule off, the {len(specs)} sessions ({total} min in all) "
+                f"cannot all be placed in this week.")
+    core = sorted(rules_of(rules), key=lambda rule: rule.reading_order)
+    return " ".join(rule.sentence(problem, specs, core) for rule in core)
 
 
 def conflict_item(problem: WeekProblem, conflict: Conflict) -> dict:

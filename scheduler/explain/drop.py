@@ -14,11 +14,11 @@ from ortools.sat.python import cp_model
 
 from constraints import soft_penalties
 from scheduler.core.domain import Schedule
+from scheduler.core.labels import LABELS
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
 from scheduler.core.settings import Settings
 from scheduler.explain.conflict import conflict_item, find_conflict
-from scheduler.explain.facts import NOUNS
 from scheduler.explain.probe import WeekProbe
 from scheduler.model.solve import (
     STATUS_NAMES,
@@ -88,7 +88,7 @@ def _dropped_items(problem: WeekProblem, dropped: list[SessionSpec]) -> list[dic
     fewest = ("one session is the fewest to give up" if len(dropped) == 1
               else f"{len(dropped)} sessions are the fewest to give up")
     for spec in dropped:
-        text = (f"Dropped the {NOUNS[spec.kind][0]} ({spec.minutes} min, {spec.id}) so the "
+        text = (f"Dropped the {LABELS[spec.kind].noun} ({spec.minutes} min, {spec.id}) so the "
                 f"rest of the week fits: {why}; {fewest}, and the least important go first "
                 f"(order: {order}).")
         items.append({"type": "dropped", "session": spec.id, "kind": spec.kind.value,

@@ -15,47 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scheduler.core.domain import WEEKDAYS, Request
+from constraints import ALL_RULES, rules_of
+from constraints.easing import DROP, RULE_OFF, change_kind
+from scheduler.core.labels import LABELS
 from scheduler.core.problem import WeekProblem
-from scheduler.explain.facts import DAY_NAMES, NOUNS, READING_ORDER, busy_cuts, joined
-from scheduler.explain.fixes import ADD_WINDOW, CONTACTS_CAP, DROP, RULE_NUMBER, RULE_OFF, WIDEN
+from scheduler.core.words import joined
 
 __all__ = ["headline", "reason", "short_fix"]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _rule_phrase(key: str, request: Request) -> str:
-    r = request.rules
-    phrases = {
-        "plyo_after_easy": f"plyo within {r.plyo_after_easy_max_gap_minutes} min after an "
-                           f"easy run",
-        "no_plyo_before_key": "no plyo the day before a key workout",
-        "plyo_gap": f"{r.plyo_gap_hours} h between plyo sessions",
-        "weekly_contacts": f"the weekly cap of {request.contacts_cap} ground contacts",
-        "no_consecutive_key_days": "no key workouts on consecutive days",
-        "one_run_per_day": "one run a day" if r.runs_per_day == 1
-                           else f"at most {r.runs_per_day} runs a day",
-        "rest_days": f"{_plural(r.rest_days, 'full rest day')}",
-    }
-    return phrases.get(key, key)
-
-
-def _free_time(problem: WeekProblem, named: int = 2) -> str:
-    """'your free time around 'Board meeting' Wed 18:00–20:00 and 2 more busy events'."""
-    cuts = busy_cuts(problem.request, problem.week)
-    if not cuts:
-        return "your free time"
-    shown = cuts[:named]
-    if len(cuts) > named:
-        shown.append(_plural(len(cuts) - named, "more busy event"))
-    return f"your free time around {joined(shown)}"
-
-
-def _day(code: str) -> str:
-    return DAY_NAMES[WEEKDAYS.index(code)] if code in WEEKDAYS else code  # type: ignore[arg-type]
 
 
 def short_fix(change: str, problem: WeekProblem) -> str | None:
@@ -65,32 +31,9 @@ def short_fix(change: str, problem: WeekProblem) -> str | None:
     if m := DROP.fullmatch(change):
         kinds = {s.id: s.kind for s in problem.specs}
         kind = kinds.get(m.group(1))
-        return f"drop the {NOUNS[kind][0]}" if kind else f"drop {m.group(1)}"
-    if m := WIDEN.fullmatch(change):
-        return f"widen {_day(m.group(1))}'s free time to {m.group(3)}–{m.group(4)}"
-    if m := ADD_WINDOW.fullmatch(change):
-        return f"free {_day(m.group(1))} {m.group(2)}–{m.group(3)}"
-    if m := RULE_NUMBER.fullmatch(change):
-        n = int(m.group(2))
-        return {
-            "buffer_minutes": f"keep {n} min free around busy events",
-            "rest_days": f"take {_plural(n, 'rest day')}" if n else "skip the rest day",
-            "runs_per_day": f"allow {n} runs on a day",
-            "plyo_gap_hours": f"allow {n} h between plyo sessions",
-            "plyo_after_easy_max_gap_minutes": f"allow {n} min from easy run to plyo",
-        }.get(m.group(1))
-    if m := CONTACTS_CAP.fullmatch(change):
-        return f"cap each plyo session at {m.group(1)} contacts"
-    return None
-
-
-def _kind_of(change: str) -> str:
-    """Fixes of one kind read alike; the headline offers different kinds."""
-    if change.startswith("availability."):
-        return "free time"
-    if change.startswith("rules.off"):
-        return "rule off"
-    return change.split(" ")[0]  # drop, rules.rest_days, plyo.contacts, ...
+        return f"drop the {LABELS[kind].noun}" if kind else f"drop {m.group(1)}"
+    return next((words for rule in ALL_RULES
+                 if (words := rule.short_fix(change, problem)) is not None), None)
 
 
 def _best_fixes(items: Sequence[dict], problem: WeekProblem, most: int) -> list[str]:
@@ -99,7 +42,7 @@ def _best_fixes(items: Sequence[dict], problem: WeekProblem, most: int) -> list[
     for item in items:
         if item.get("type") != "fix" or len(chosen) == most:
             continue
-        kind, words = _kind_of(item["change"]), short_fix(item["change"], problem)
+        kind, words = change_kind(item["change"]), short_fix(item["change"], problem)
         if words and kind not in kinds:
             chosen.append(words)
             kinds.add(kind)
@@ -107,17 +50,19 @@ def _best_fixes(items: Sequence[dict], problem: WeekProblem, most: int) -> list[
 
 
 def _why(problem: WeekProblem, conflict: dict) -> str:
-    rules = sorted(conflict.get("rules", []), key=lambda k: READING_ORDER.index(k)
-                   if k in READING_ORDER else -1)
-    others = [_rule_phrase(k, problem.request) for k in rules if k != "availability"]
-    if "availability" in rules and others:
-        verb = "do" if len(others) > 1 else "does"
-        return f"{joined(others)} {verb} not fit {_free_time(problem)}"
-    if "availability" in rules:
-        return f"the sessions do not fit {_free_time(problem)}"
-    if others:
-        return (f"{joined(others)} cannot all hold" if len(others) > 1
-                else f"{others[0]} cannot hold")
+    """The rules of the conflict in a few words each, set against the free time when the
+    free-time rule is one of them."""
+    rules = sorted(rules_of(conflict.get("rules", [])), key=lambda rule: rule.reading_order)
+    wants = [rule.phrase(problem) for rule in rules if not rule.free_time]
+    free_time = next((rule.phrase(problem) for rule in rules if rule.free_time), None)
+    if free_time and wants:
+        verb = "do" if len(wants) > 1 else "does"
+        return f"{joined(wants)} {verb} not fit {free_time}"
+    if free_time:
+        return f"the sessions do not fit {free_time}"
+    if wants:
+        return (f"{joined(wants)} cannot all hold" if len(wants) > 1
+                else f"{wants[0]} cannot hold")
     return "the sessions cannot all be placed in this week"
 
 

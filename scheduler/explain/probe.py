@@ -11,7 +11,6 @@ from enum import Enum
 from ortools.sat.python import cp_model
 
 from constraints import HARD_KEYS, HARD_RULES
-from scheduler.core.domain import Request
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import Settings
 from scheduler.core.variables import DAYS, WeekVars
@@ -53,7 +52,7 @@ class WeekProbe:
         wm.model.clear_objective()  # feasibility only: stop at the first plan
         for key in request.rules.off:
             wm.model.add(wm.vars.enforcement[key] == 0)
-        _add_day_counts(wm.model, wm.vars, request)
+        _add_day_counts(wm.model, wm.vars, problem)
         self.model = wm.model
         self.enforce = wm.vars.enforcement
         self.present = wm.vars.present
@@ -105,12 +104,13 @@ def probe_solver(settings: Settings) -> cp_model.CpSolver:
                       time_limit=min(PROBE_TIME_LIMIT, settings.solver_time_limit_seconds))
 
 
-def _add_day_counts(model: cp_model.CpModel, v: WeekVars, request: Request) -> None:
-    """Two counts every plan of the week already obeys, stated over whole days so that "too
-    many sessions for too few days" is arithmetic rather than a search through every way
-    of placing them (a pigeonhole the search otherwise proves in thousands of conflicts):
-    - a rest day has nothing on it, so at most 7 - rest_days days are used (rest_days on);
-    - the runs need ceil(runs / runs_per_day) days with a run (one_run_per_day on).
+def _add_day_counts(model: cp_model.CpModel, v: WeekVars, problem: WeekProblem) -> None:
+    """The counts over whole days that the hard rules state (`Rule.day_counts`), posted
+    where every plan of the week already obeys them, so that "too many sessions for too
+    few days" is arithmetic rather than a search through every way of placing them (a
+    pigeonhole the search otherwise proves in thousands of conflicts):
+    - at most `days_used` days hold a session (e.g. 7 - rest_days);
+    - the runs need ceil(runs / runs_a_day) days with a run.
     Each is guarded by the literal of the rule it follows from, so every verdict and core
     stays exact. (Counting free minutes per day, or ruling out days without a fitting
     window, proved nothing faster and changed the conflicts found more often.)"""
@@ -118,11 +118,15 @@ def _add_day_counts(model: cp_model.CpModel, v: WeekVars, request: Request) -> N
     for day in DAYS:
         used.append(_any_on(model, [v.on(s, day) for s in v.specs], f"day{day}.used"))
         run_days.append(_any_on(model, [v.on(s, day) for s in v.runs()], f"day{day}.has_run"))
-    model.add(sum(used) <= 7 - request.rules.rest_days).only_enforce_if(
-        v.enforcement["rest_days"])
-    model.add(sum(v.present[s.id] for s in v.runs())
-              <= request.rules.runs_per_day * sum(run_days)).only_enforce_if(
-        v.enforcement["one_run_per_day"])
+    counts = [(rule.key, c) for rule in HARD_RULES
+              if (c := rule.day_counts(problem)) is not None]
+    for key, c in counts:
+        if c.days_used is not None:
+            model.add(sum(used) <= c.days_used).only_enforce_if(v.enforcement[key])
+    for key, c in counts:
+        if c.runs_a_day is not None:
+            model.add(sum(v.present[s.id] for s in v.runs())
+                      <= c.runs_a_day * sum(run_days)).only_enforce_if(v.enforcement[key])
 
 
 def _any_on(model: cp_model.CpModel, literals: list[cp_model.IntVar], name: str

@@ -22,13 +22,14 @@ from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
-from constraints import COUNTED, hard_violations, soft_penalties, soft_violations
+from constraints import COUNTED, hard_violations, rule_by_key, soft_penalties, soft_violations
 from constraints.base import Violation
 from scheduler.core.availability import STEP
 from scheduler.core.domain import PlannedSession, Schedule
+from scheduler.core.labels import DAY_NAMES, LABELS
 from scheduler.core.problem import WeekProblem
 from scheduler.core.week import local_datetime
-from scheduler.explain.facts import DAY_NAMES, NOUNS, day_list, joined
+from scheduler.core.words import day_list, joined
 from scheduler.explain.probe import probe_solver
 from scheduler.model.solve import build_week_model, rules_as_asked
 
@@ -137,11 +138,10 @@ def _blocked_phrase(week: _Week, session: PlannedSession, day: int) -> DayVerdic
         return DayVerdict(day, "blocked", (), "no room next to the other sessions")
     broken = min(tried, key=lambda vs: len({v.rule for v in vs}))
     keys = tuple(sorted({v.rule for v in broken}))
-    parts = [f"no free time for {session.minutes} min"] if "availability" in keys else []
-    other = next((v for v in broken if v.rule != "availability"), None)
-    if other:
-        said = other.text.rstrip(".")
-        parts.append("t" + said[1:] if said.startswith("The ") else said)
+    # The free time first ("no free time for 40 min"), then one other rule's own words.
+    free = next((v for v in broken if rule_by_key(v.rule).free_time), None)
+    other = next((v for v in broken if not rule_by_key(v.rule).free_time), None)
+    parts = [rule_by_key(v.rule).blocked_there(v, session) for v in (free, other) if v]
     if not parts:
         parts.append("no slot there keeps every rule")
     return DayVerdict(day, "blocked", keys, f"{'; and '.join(parts)} ({', '.join(keys)})"
@@ -204,7 +204,7 @@ def why_items(problem: WeekProblem, schedule: Schedule) -> list[dict]:
         paid_text = (f"Penalties paid: {joined([f'{k} {v}' for k, v in penalty.items()])}."
                      if penalty else "No penalty paid.")
         local = session.start.astimezone(week.tz)
-        text = (f"{local:%a %H:%M} {NOUNS[session.kind][0]} ({session.minutes} min): {own} "
+        text = (f"{local:%a %H:%M} {LABELS[session.kind].noun} ({session.minutes} min): {own} "
                 f"Other days — {'; '.join(reasons)}. {paid_text}")
         items.append({"type": "why", "session": session.id, "rules": sorted(rules),
                       "penalty": dict(penalty), "text": text})

@@ -11,11 +11,10 @@ the caller proves it on the real model of the changed request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ortools.sat.python import cp_model
 
 from constraints import HARD_KEYS
+from constraints.easing import WindowSide
 from scheduler.core.availability import STEP, free_windows
 from scheduler.core.domain import WEEKDAYS, Request, clock_minutes
 from scheduler.core.problem import WeekProblem
@@ -23,16 +22,7 @@ from scheduler.core.week import local_datetime
 from scheduler.explain.probe import probe_solver
 from scheduler.model.solve import build_week_model
 
-__all__ = ["WindowSide", "smallest_widenings"]
-
-
-@dataclass(frozen=True)
-class WindowSide:
-    """One side of one weekly window: `availability[day][index]`, 'earlier' or 'later'."""
-
-    day: str
-    index: int
-    side: str
+__all__ = ["smallest_widenings"]
 
 
 def _one_window(request: Request, day: str, start: int, end: int) -> Request:
@@ -41,15 +31,17 @@ def _one_window(request: Request, day: str, start: int, end: int) -> Request:
     return request.model_copy(update={"availability": {day: [window]}})
 
 
-def smallest_widenings(problem: WeekProblem, cap: int) -> dict[WindowSide, int]:
+def smallest_widenings(problem: WeekProblem, cap: int, instead_of: str
+                       ) -> dict[WindowSide, int]:
     """For each window side that can make the week fit alone, the fewest minutes it must
-    move (a multiple of 5, at most `cap`)."""
+    move (a multiple of 5, at most `cap`), with the stretchable windows standing in for
+    hard rule `instead_of` (the free time)."""
     request = problem.request
     wm = build_week_model(problem)
     model, v = wm.model, wm.vars
     model.clear_objective()
-    for key in HARD_KEYS:  # the real availability rule is replaced below
-        on = key != "availability" and key not in request.rules.off
+    for key in HARD_KEYS:  # the free-time rule itself is replaced below
+        on = key != instead_of and key not in request.rules.off
         model.add(v.enforcement[key] == int(on))
     week = v.week
     sides: dict[WindowSide, cp_model.IntVar] = {}

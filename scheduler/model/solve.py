@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from constraints import ALL_RULES, HARD_KEYS, PenaltyTerm, Rule, soft_penalties
+from constraints import ALL_RULES, HARD_KEYS, HARD_RULES, PenaltyTerm, Rule, soft_penalties
 from scheduler.core.domain import PlannedSession, Request, Schedule
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
@@ -176,27 +176,29 @@ def solve_request(problem: WeekProblem) -> Solved:
 
 def days_rule_out(problem: WeekProblem) -> bool:
     """Whether counting days alone proves that the rules cannot all hold, so that no search
-    is needed: a session longer than every free window (availability); more runs than the
-    days that can take them, one a day (one_run_per_day with runs_per_day), on days with a
-    window each run fits (availability) or outside the rest days (rest_days).
+    is needed. The rules the runner keeps say what they can about days (`Rule.day_counts`):
+    on which days each session can be, how many days may hold any session, how many runs
+    one day may hold. A session with no day is impossible, and so are more runs than the
+    days that can take them (a matching of runs to days they fit, a limited number a day).
 
-    Each test is a consequence of the rules as they post themselves, so a week ruled out
-    here is one the solver proves infeasible too (pigeonhole proofs it finds slowly: seven
-    runs, one a day, and a rest day).
+    Each count is a consequence of a rule as it posts itself, so a week ruled out here is
+    one the solver proves infeasible too (pigeonhole proofs it finds slowly: seven runs,
+    one a day, and a rest day).
     """
-    request, specs = problem.request, problem.specs
-    off = set(request.rules.off)
+    counts = [c for rule in HARD_RULES if rule.key not in problem.request.rules.off
+              if (c := rule.day_counts(problem)) is not None]
     placeable: dict[str, set[int]] = {}
-    if "availability" not in off:
-        for spec in specs:
-            placeable[spec.id] = {w.day for w in problem.windows if w.minutes >= spec.minutes}
-            if not placeable[spec.id]:
-                return True
-    if "one_run_per_day" in off:
+    for days_of in (c.days_of for c in counts if c.days_of is not None):
+        for sid, days in days_of.items():
+            placeable[sid] = placeable.get(sid, set(range(7))) & days
+    if any(not days for days in placeable.values()):
+        return True
+    per_day = min((c.runs_a_day for c in counts if c.runs_a_day is not None), default=None)
+    if per_day is None:
         return False
-    runs = [s for s in specs if s.is_run]
-    per_day = request.rules.runs_per_day
-    if "rest_days" not in off and len(runs) > per_day * (7 - request.rules.rest_days):
+    runs = [s for s in problem.specs if s.is_run]
+    days_used = min((c.days_used for c in counts if c.days_used is not None), default=7)
+    if len(runs) > per_day * days_used:
         return True
     return bool(placeable) and _most_runs_placed(runs, placeable, per_day) < len(runs)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from itertools import combinations
 from typing import Any
 
-from constraints import COUNTED, Violation, hard_violations
+from constraints import COUNTED, Violation, hard_violations, rule_by_key
 from scheduler.core.availability import STEP
 from scheduler.core.domain import Kind, PlannedSession, Schedule
 from scheduler.core.labels import LABELS
@@ -22,6 +22,7 @@ from scheduler.replan.state import Situation
 __all__ = ["change_items", "describe_changes", "overlaps", "NAMES"]
 
 NAMES = {kind: label.short for kind, label in LABELS.items()}
+OVERLAP = "overlap"  # not a rule: two sessions at once, which no plan allows
 ORDER = {"re-placed": 0, "missed": 0, "moved_day": 1, "moved_time": 1, "dropped": 1, "done": 2}
 
 
@@ -39,12 +40,6 @@ def when(session_start: datetime, sit: Situation) -> str:
 
 def _name(session: PlannedSession) -> str:
     return NAMES.get(session.kind, session.kind.value.capitalize())
-
-
-def _part_of_day(moment: datetime, sit: Situation) -> str:
-    local = moment.astimezone(sit.request.tz)
-    part = "morning" if local.hour < 12 else "afternoon" if local.hour < 17 else "evening"
-    return f"{local:%a} {part}"
 
 
 class _Reasons:
@@ -73,56 +68,19 @@ class _Reasons:
         placed = session.model_copy(update={"status": "planned"})
         others = [s for s in self.result.sessions if s.id != session.id]
         trial = self.result.model_copy(update={"sessions": [*others, placed]})
-        found = [Violation("overlap", pair, "") for pair in overlaps(trial.sessions)
+        found = [Violation(OVERLAP, pair, "") for pair in overlaps(trial.sessions)
                  if session.id in pair]
         found += [v for v in hard_violations(self.sit.problem, trial)
                   if session.id in v.sessions]
         return found
 
     def phrase(self, session: PlannedSession, problem: Violation) -> str:
+        """What stops `session` where it is, in the words of the rule it breaks."""
         others = [sid for sid in problem.sessions if sid != session.id and sid in self.now]
         other = self.label(others[0]) if others else ""
-        rules = self.sit.request.rules
-        key = problem.rule
-        if key == "overlap":
+        if problem.rule == OVERLAP:
             return f"the {other} takes that time"
-        if key == "availability":
-            return self._busy(session)
-        if key == "one_run_per_day":
-            return f"the {other} is that day; one run a day"
-        if key == "no_plyo_before_key":
-            if not other:
-                return "no plyometrics the day before a key workout"
-            if session.kind is Kind.plyo:
-                return f"no plyometrics the day before the {other}"
-            return f"the {other} is the day before; no plyometrics the day before a key workout"
-        if key == "plyo_after_easy":
-            if other:
-                return f"the {other} is that day; no plyometrics on a key-workout day"
-            return (f"no easy run ends within {rules.plyo_after_easy_max_gap_minutes} min "
-                    f"before it any more")
-        if key == "plyo_gap":
-            return f"it would be within {rules.plyo_gap_hours} h of the {other or 'plyo next door'}"
-        if key == "no_consecutive_key_days":
-            if other:
-                return f"the {other} is a day away; no key workouts on consecutive days"
-            return "a key workout just outside this week is a day away"
-        if key == "weekly_contacts":
-            return f"the week would go over its {self.sit.request.contacts_cap} ground contacts"
-        if key == "rest_days":
-            return f"the week would keep fewer than {rules.rest_days} rest day(s)"
-        return problem.text
-
-    def _busy(self, session: PlannedSession) -> str:
-        buffer = self.sit.request.rules.buffer_minutes * 60
-        clash = [b for b in self.sit.request.busy
-                 if (b.start - session.end).total_seconds() < buffer
-                 and (session.start - b.end).total_seconds() < buffer]
-        slot = _part_of_day(session.start, self.sit)
-        if clash:
-            what = ", ".join(sorted({b.summary or "a busy event" for b in clash}))
-            return f"{slot} is now busy: {what}"
-        return f"{slot} is no longer in your free time"
+        return rule_by_key(problem.rule).why_moved(self.sit.problem, session, problem, other)
 
     def why_not_at(self, session: PlannedSession) -> str | None:
         problems = self.problems_at(session)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from constraints import hard_violations, soft_penalties
+from constraints import hard_violations, rule_by_key, soft_penalties
 from scheduler.core.domain import PlannedSession, Request, Schedule
 from scheduler.core.settings import Settings
 from scheduler.replan.changes import change_items, describe_changes, overlaps
@@ -48,7 +48,7 @@ def replan(
     movable = {s.id for s in sit.movable}
     broken = {sid for v in problems for sid in v.sessions if sid in movable}
     broken |= {sid for pair in overlaps(unchanged) for sid in pair if sid in movable}
-    must_move = {sid for v in problems if v.rule == "availability"
+    must_move = {sid for v in problems if rule_by_key(v.rule).free_time
                  for sid in v.sessions if sid in movable}
     return _solved(sit, solve_replan(sit, broken=broken, must_move=must_move))
 

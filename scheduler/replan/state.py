@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from constraints import COUNTED
+from constraints.plyo_after_easy import PlyoAfterEasy, warmed_up
 from scheduler.core.availability import STEP
 from scheduler.core.domain import Kind, PlannedSession, Request, Schedule, Status
 from scheduler.core.errors import BadRequest
@@ -154,18 +155,9 @@ def read_situation(
             sit.movable.append(s)
         else:  # missed or dropped in an earlier re-plan: left as it is
             sit.status[s.id] = s.status
-    if "plyo_after_easy" not in request.rules.off:
+    if PlyoAfterEasy.key not in request.rules.off:
         _plyo_without_warm_up(sit, explicitly_done=set(done))
     return sit
-
-
-def _warmed_up(plyo: PlannedSession, runs: Sequence[PlannedSession], week: Week,
-               gap_minutes: int) -> bool:
-    return any(
-        run.kind is Kind.easy and week.day_of(run.start) == week.day_of(plyo.start)
-        and run.end <= plyo.start and (plyo.start - run.end).total_seconds() <= gap_minutes * 60
-        for run in runs
-    )
 
 
 def _plyo_without_warm_up(sit: Situation, explicitly_done: set[str]) -> None:
@@ -176,9 +168,9 @@ def _plyo_without_warm_up(sit: Situation, explicitly_done: set[str]) -> None:
         return
     for plyo in [s for s in sit.fixed if s.kind is Kind.plyo]:
         counted = [s for s in sit.fixed if sit.status[s.id] in COUNTED]
-        if _warmed_up(plyo, counted, sit.week, gap):
+        if warmed_up(plyo, counted, sit.week, gap):
             continue
-        warm_up = next((e for e in missed_easy if _warmed_up(plyo, [e], sit.week, gap)), None)
+        warm_up = next((e for e in missed_easy if warmed_up(plyo, [e], sit.week, gap)), None)
         if warm_up is None:
             continue  # it had no warm-up run in the plan either; nothing changed for it
         if plyo.id in explicitly_done or plyo.status == "done":
