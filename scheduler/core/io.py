@@ -16,6 +16,8 @@ from scheduler.core.sessions import session_specs
 __all__ = ["read_json", "load_request", "load_schedule", "parse_model", "write_text"]
 
 M = TypeVar("M", bound=BaseModel)
+# What only a request has: a file with sessions, one of these and no status is a request.
+REQUEST_ONLY = frozenset(Request.model_fields) - frozenset(Schedule.model_fields)
 
 
 def read_json(path: Path) -> Any:
@@ -66,7 +68,7 @@ def load_request(path: Path) -> Request:
 def load_schedule(path: Path) -> Schedule:
     data = read_json(path)
     if isinstance(data, dict) and "sessions" in data and "status" not in data \
-            and ("runner" in data or "availability" in data):
+            and not REQUEST_ONLY.isdisjoint(data):
         raise BadRequest(
             f"{path} is a request (the sessions you want), not a planned week; plan it "
             f"first with 'plyoplan plan {path} --json week.json' and re-plan week.json."
