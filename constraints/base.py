@@ -14,7 +14,7 @@ week's edge. The explanations, the planner and the block loop over the registry 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from scheduler.core.variables import WeekVars
 
 __all__ = ["Severity", "Violation", "PenaltyTerm", "DayCounts", "Rule", "WeekView", "COUNTED",
-           "hours_between", "context_is_key"]
+           "hours_between", "context_is_key", "forbid_across_weeks"]
 
 # Sessions that happened or will happen count as load; missed and dropped ones do not.
 COUNTED = ("planned", "done")
@@ -193,6 +193,20 @@ def hours_between(earlier: datetime, later: datetime) -> float:
     """Real elapsed hours. Subtracting two datetimes that share a ZoneInfo gives wall-clock
     time, an hour off across a DST change, so the difference is taken in UTC."""
     return (later.astimezone(UTC) - earlier.astimezone(UTC)).total_seconds() / 3600
+
+
+def forbid_across_weeks(model: cp_model.CpModel, weeks: Sequence[WeekVars], key: str,
+                        on_sunday: Callable[[WeekVars], list[SessionSpec]],
+                        on_monday: Callable[[WeekVars], list[SessionSpec]]) -> None:
+    """For each two consecutive weeks of a block: no session of `on_sunday(a)` on the
+    first week's Sunday together with one of `on_monday(b)` on the next week's Monday,
+    while hard rule `key` holds."""
+    for a, b in zip(weeks, weeks[1:], strict=False):
+        enforce = b.enforce(key)
+        for first in on_sunday(a):
+            for second in on_monday(b):
+                model.add_bool_or([a.on(first, 6).Not(), b.on(second, 0).Not()]
+                                  ).only_enforce_if(enforce)
 
 
 def context_is_key(kind: str | None) -> bool:

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, context_is_key
+from constraints.base import (
+    PenaltyTerm,
+    Rule,
+    Severity,
+    Violation,
+    WeekView,
+    context_is_key,
+    forbid_across_weeks,
+)
 from scheduler.core.domain import Schedule
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
@@ -71,12 +79,8 @@ class NoConsecutiveKeyDays(Rule):
 
     def post_across_weeks(self, model, weeks) -> None:
         """No key workouts on both a week's Sunday and the next week's Monday."""
-        for a, b in zip(weeks, weeks[1:], strict=False):
-            enforce = b.enforce(self.key)
-            for key_a in a.key_sessions():
-                for key_b in b.key_sessions():
-                    model.add_bool_or([a.on(key_a, 6).Not(), b.on(key_b, 0).Not()]
-                                      ).only_enforce_if(enforce)
+        forbid_across_weeks(model, weeks, self.key, lambda a: a.key_sessions(),
+                            lambda b: b.key_sessions())
 
     # --- in words -------------------------------------------------------------------------
     def sentence(self, problem: WeekProblem, specs: Sequence[SessionSpec],

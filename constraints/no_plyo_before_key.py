@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from constraints.base import PenaltyTerm, Rule, Severity, Violation, WeekView, context_is_key
+from constraints.base import (
+    PenaltyTerm,
+    Rule,
+    Severity,
+    Violation,
+    WeekView,
+    context_is_key,
+    forbid_across_weeks,
+)
 from scheduler.core.domain import Kind, Schedule
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
@@ -68,12 +76,8 @@ class NoPlyoBeforeKey(Rule):
 
     def post_across_weeks(self, model, weeks) -> None:
         """No plyo on a week's Sunday before a key workout on the next week's Monday."""
-        for a, b in zip(weeks, weeks[1:], strict=False):
-            enforce = b.enforce(self.key)
-            for plyo in a.sessions(Kind.plyo):
-                for key in b.key_sessions():
-                    model.add_bool_or([a.on(plyo, 6).Not(), b.on(key, 0).Not()]
-                                      ).only_enforce_if(enforce)
+        forbid_across_weeks(model, weeks, self.key, lambda a: a.sessions(Kind.plyo),
+                            lambda b: b.key_sessions())
 
     # --- in words -------------------------------------------------------------------------
     def sentence(self, problem: WeekProblem, specs: Sequence[SessionSpec],
