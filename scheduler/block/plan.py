@@ -193,11 +193,11 @@ def _schedules(problems: list[WeekProblem], placed: list[list[PlannedSession]], 
             context.day_before = day_kind(placed[i - 1], tz, monday - timedelta(days=1))
         if i < len(problems) - 1:
             context.day_after = day_kind(placed[i + 1], tz, monday + timedelta(days=7))
-        week_request = request.model_copy(update={"context": context})
+        planned = problem.with_context(context)
         schedule = Schedule(week_start=monday, timezone=request.runner.timezone,
                             status=status, sessions=sessions,  # type: ignore[arg-type]
-                            request=week_request)
-        schedule.penalties = soft_penalties(problem.changed(week_request), schedule)
+                            request=planned.request)
+        schedule.penalties = soft_penalties(planned, schedule)
         out.append(schedule)
     return out
 

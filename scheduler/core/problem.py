@@ -9,10 +9,10 @@ settings of that run; a fix or a later week is another problem with the same set
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scheduler.core.availability import FreeWindow, free_windows
-from scheduler.core.domain import Request
+from scheduler.core.domain import Context, Request
 from scheduler.core.sessions import SessionSpec, session_specs
 from scheduler.core.settings import Settings, get_settings
 from scheduler.core.week import Week
@@ -41,3 +41,8 @@ class WeekProblem:
     def changed(self, request: Request) -> WeekProblem:
         """Another request under the same settings: a fix tried, a week moved on."""
         return WeekProblem.of(request, self.settings)
+
+    def with_context(self, context: Context) -> WeekProblem:
+        """The same week with other days around it: nothing worked out here depends on
+        them, so nothing is worked out again."""
+        return replace(self, request=self.request.model_copy(update={"context": context}))
