@@ -5,6 +5,8 @@ never a higher one, and no chain of imports comes back to where it started."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,3 +87,20 @@ def test_no_chain_of_imports_comes_back_to_where_it_started():
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+def test_the_rules_are_known_to_a_request_whatever_module_is_imported_first():
+    # In a fresh interpreter, the request model alone must already know the rule keys
+    # (they register when the rules load), so turning off an unknown rule is a sentence.
+    code = ("from scheduler.core.domain import Request\n"
+            "from pydantic import ValidationError\n"
+            "try:\n"
+            "    Request.model_validate({'week_start': '2026-11-30',\n"
+            "                            'sessions': [{'kind': 'easy', 'minutes': 30}],\n"
+            "                            'rules': {'off': ['plyo_gap', 'no_such_rule']}})\n"
+            "except ValidationError as error:\n"
+            "    print(error.error_count(), error.errors()[0]['msg'])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("1 Value error, rules.off names unknown rule(s) no_such_rule;")
