@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
@@ -20,6 +20,7 @@ from scheduler.block.training_log import LogEntry, apply_log, entry_for
 from scheduler.calendars.fetch import is_url
 from scheduler.core.domain import Context, Request, Schedule
 from scheduler.core.errors import BadRequest
+from scheduler.core.sessions import id_in_week
 from scheduler.core.settings import get_settings
 from scheduler.core.week import Week
 from web.actions import SessionNotFound
@@ -71,9 +72,8 @@ def _next_id(given: str | None, plan_id: str, week_start: str, next_start: str) 
     an id the runner gave carries the new week's Monday, so calendar UIDs stay unique."""
     if given is None or (given.endswith(f"-{plan_tag(plan_id)}") and f"-{week_start}-" in given):
         return None
-    stem = re.sub(rf"-{re.escape(week_start)}$", "", given)
-    suffix = f"-{next_start}"
-    return stem[: 120 - len(suffix)] + suffix
+    return id_in_week(re.sub(rf"-{re.escape(week_start)}$", "", given),
+                      date.fromisoformat(next_start))
 
 
 def calendar_urls(request: Request) -> list[str]:

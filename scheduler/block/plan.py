@@ -45,6 +45,7 @@ from scheduler.core.domain import (
 )
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.problem import WeekProblem
+from scheduler.core.sessions import id_in_week
 from scheduler.core.settings import Settings
 from scheduler.core.variables import WeekVars
 from scheduler.core.week import Week
@@ -87,10 +88,7 @@ class BlockPlan(BaseModel):
 
 def _week_id(given: str | None, week_start: date, first: bool) -> str | None:
     """A runner-given id stays unique across weeks: later weeks carry their Monday."""
-    if given is None or first:
-        return given
-    suffix = f"-{week_start.isoformat()}"
-    return given[: 120 - len(suffix)] + suffix
+    return given if given is None or first else id_in_week(given, week_start)
 
 
 def week_requests(request: Request, targets: list[WeekTarget], plyo_minutes: int

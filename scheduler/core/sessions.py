@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from scheduler.core.domain import KEY_KINDS, LEVELS, Drill, Kind, Request
 from scheduler.core.drills import plyo_drills
 from scheduler.core.labels import runner_slug
 
-__all__ = ["SessionSpec", "session_specs", "session_id"]
+__all__ = ["SessionSpec", "session_specs", "session_id", "id_in_week"]
+
+LONGEST_ID = 120  # what SessionRequest.id allows
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,13 @@ def session_id(request: Request, kind: Kind, number: int) -> str:
     """A stable id (and calendar UID) such as 'ana-2026-11-30-tempo-1'."""
     runner = runner_slug(request.runner.name)
     return f"{runner}-{request.week_start.isoformat()}-{kind.value}-{number}"
+
+
+def id_in_week(stem: str, week_start: date) -> str:
+    """An id the runner gave, made unique to a later week of theirs: it carries that
+    week's Monday (cut to fit), so calendar UIDs never repeat across weeks."""
+    suffix = f"-{week_start.isoformat()}"
+    return stem[: LONGEST_ID - len(suffix)] + suffix
 
 
 def session_specs(request: Request) -> list[SessionSpec]:
