@@ -17,6 +17,7 @@ from constraints import HARD_KEYS
 from constraints.easing import WindowSide
 from scheduler.core.availability import STEP, free_windows
 from scheduler.core.domain import WEEKDAYS, Request, clock_minutes
+from scheduler.core.labels import clock_text
 from scheduler.core.problem import WeekProblem
 from scheduler.core.week import local_datetime
 from scheduler.explain.probe import probe_solver
@@ -27,7 +28,7 @@ __all__ = ["smallest_widenings"]
 
 def _one_window(request: Request, day: str, start: int, end: int) -> Request:
     """The request with only this weekly window (so free_windows cuts it by busy events)."""
-    window = [f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}"]
+    window = [clock_text(start), clock_text(end)]
     return request.model_copy(update={"availability": {day: [window]}})
 
 
