@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from scheduler.core.domain import Kind, Request, RuleSettings, Weekday
+from scheduler.core.explanation import FixItem
 from scheduler.core.labels import clock_text
 from scheduler.core.problem import WeekProblem
 
@@ -50,8 +51,8 @@ class Fix:
     text: str
     cost: float
 
-    def item(self) -> dict:
-        return {"type": "fix", "change": self.change, "text": self.text}
+    def item(self) -> FixItem:
+        return FixItem(change=self.change, text=self.text)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from scheduler.core.domain import Request, Schedule
 from scheduler.core.errors import RulesConflict
+from scheduler.core.explanation import ConflictItem
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import Settings
 from scheduler.explain.drop import plan_with_drops
@@ -25,11 +25,11 @@ __all__ = ["plan_and_explain", "replan_or_refuse", "is_planned", "UNEXPLAINED"]
 
 # Only when the planner proved the week impossible and the search for the conflict then
 # found the week fits: the two disagree, and no rule can honestly be named.
-UNEXPLAINED: dict[str, Any] = {
-    "type": "conflict", "rules": [], "sessions": [],
-    "text": "The coaching rules cannot all be met in this week's free time, and a second "
-            "look found no smaller set of rules to blame.",
-}
+UNEXPLAINED = ConflictItem(
+    rules=[], sessions=[],
+    text="The coaching rules cannot all be met in this week's free time, and a second "
+         "look found no smaller set of rules to blame.",
+)
 
 
 def is_planned(schedule: Schedule) -> bool:
@@ -52,7 +52,7 @@ def plan_and_explain(problem: WeekProblem, *, why: bool = False,
             schedule = plan_with_drops(problem)
         else:
             schedule.explanation = (explain_infeasible(problem, with_fixes=fixes)
-                                    or [dict(UNEXPLAINED)])
+                                    or [UNEXPLAINED])
     if why and is_planned(schedule):
         schedule.explanation += why_items(problem, schedule)
     return schedule
@@ -67,6 +67,6 @@ def replan_or_refuse(schedule: Schedule, *, missed: Sequence[str] = (),
     result = replan(schedule, missed=missed, done=done, at=at, settings=settings,
                     request=request)
     if not is_planned(result):
-        raise RulesConflict(" ".join(item["text"] for item in result.explanation)
+        raise RulesConflict(" ".join(item.text for item in result.explanation)
                             or "The rest of the week cannot be re-planned.")
     return result

@@ -74,10 +74,10 @@ def test_impossible_week_alone_still_exits_zero_with_its_reason(tmp_path, capsys
     # The one-line reason says which rules collide with what; tom.json keeps the whole
     # explanation (the conflict's rules and its paragraph of facts).
     saved = read_plan(tmp_path / "plans" / "tom.json")
-    conflict = next(item for item in saved.explanation if item["type"] == "conflict")
-    assert set(conflict["rules"]) == {"availability", "plyo_after_easy", "no_plyo_before_key",
+    conflict = next(item for item in saved.explanation if item.type == "conflict")
+    assert set(conflict.rules) == {"availability", "plyo_after_easy", "no_plyo_before_key",
                                       "no_consecutive_key_days"}
-    assert conflict["text"].startswith("Plyometrics must start within 60 min")
+    assert conflict.text.startswith("Plyometrics must start within 60 min")
     reason = line.split("cannot fit", 1)[1].strip()
     assert reason == ("Plyo within 60 min after an easy run, no plyo the day before a key "
                       "workout and no key workouts on consecutive days do not fit your "

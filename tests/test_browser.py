@@ -97,11 +97,11 @@ def test_plan_a_week_in_the_form_mark_one_missed_and_see_it_move(server, page, t
     schedule = Schedule.model_validate(body["schedule"])
     assert schedule.request is not None
     reasons = why_items(WeekProblem.of(schedule.request), schedule)
-    assert {item["session"] for item in reasons} == set(drawn)
+    assert {item.session for item in reasons} == set(drawn)
     for item in reasons:
-        why = page.locator(f"li[data-session='{item['session']}'] details.why")
+        why = page.locator(f"li[data-session='{item.session}'] details.why")
         why.locator("summary").click()
-        expect(why).to_contain_text(item["text"])
+        expect(why).to_contain_text(item.text)
 
     tempo = next(s for s in sessions if s["kind"] == "tempo")
     page.locator(f"li[data-session='{tempo['id']}'] button.missed").click()

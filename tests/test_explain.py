@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 from constraints import HARD_KEYS
 from scheduler.cli import main
 from scheduler.core.domain import WEEKDAYS, Request
+from scheduler.core.explanation import ConflictItem, ExplanationItem
 from scheduler.core.io import load_request
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import session_specs
@@ -51,8 +52,8 @@ def plan_checked(request: Request):
     return solved.schedule
 
 
-def conflict_of(items: list[dict]) -> dict:
-    [conflict] = [i for i in items if i["type"] == "conflict"]
+def conflict_of(items: list[ExplanationItem]) -> ConflictItem:
+    [conflict] = [i for i in items if isinstance(i, ConflictItem)]
     return conflict
 
 
@@ -121,15 +122,15 @@ PROPERTY = settings(max_examples=30, deadline=None,
 def test_reported_conflict_is_infeasible_alone_and_minimal(request):
     assume(infeasible(request))
     conflict = conflict_of(explain_infeasible(WeekProblem.of(request), with_fixes=False))
-    rules = set(conflict["rules"])
+    rules = set(conflict.rules)
     assert not rules & set(request.rules.off), "a rule the runner turned off was blamed"
     assert plan_checked(with_only(request, rules)).status == "infeasible"
     for member in rules:
         relaxed = plan_checked(with_only(request, rules - {member}))
         assert relaxed.status in ("optimal", "feasible"), f"{member} is not needed"
     ids = {s.id for s in session_specs(request)}
-    assert set(conflict["sessions"]) <= ids
-    assert conflict["text"]
+    assert set(conflict.sessions) <= ids
+    assert conflict.text
 
 
 @settings(max_examples=12, deadline=None,
@@ -137,9 +138,9 @@ def test_reported_conflict_is_infeasible_alone_and_minimal(request):
 @given(tight_weeks())
 def test_every_suggested_fix_really_gives_a_week_that_passes_every_check(request):
     assume(infeasible(request))
-    fixes = [i for i in explain_infeasible(WeekProblem.of(request)) if i["type"] == "fix"]
+    fixes = [i for i in explain_infeasible(WeekProblem.of(request)) if i.type == "fix"]
     for fix in fixes:
-        changed = apply_change(WeekProblem.of(request), fix["change"])
+        changed = apply_change(WeekProblem.of(request), fix.change)
         week = plan_checked(changed)
         assert week.status in ("optimal", "feasible"), fix
         assert len(week.sessions) == len(changed.sessions)
@@ -153,11 +154,11 @@ def test_infeasible_example_names_its_four_colliding_rules_and_the_facts():
     # Worked out by hand: the long run (100 min) fits only Fri; key days may not touch,
     # so the tempo is Tue or Wed; an easy run + plyo (60 min) fits Tue or Thu only (Wed has
     # 50 min, Fri is the long run's), and both are the day before a key workout.
-    assert conflict["rules"] == ["availability", "no_plyo_before_key", "plyo_after_easy",
+    assert conflict.rules == ["availability", "no_plyo_before_key", "plyo_after_easy",
                                  "no_consecutive_key_days"]
-    assert conflict["sessions"] == ["tom-2026-11-30-easy-1", "tom-2026-11-30-tempo-1",
+    assert conflict.sessions == ["tom-2026-11-30-easy-1", "tom-2026-11-30-tempo-1",
                                     "tom-2026-11-30-long-1", "tom-2026-11-30-plyo-1"]
-    text = conflict["text"]
+    text = conflict.text
     for fact in ("within 60 min after an easy run", "the day before a key workout",
                  "consecutive days", "Wed 18:00–18:50", "Fri 17:00–19:00",
                  "the long run (100 min) fits only on Fri",
@@ -167,8 +168,8 @@ def test_infeasible_example_names_its_four_colliding_rules_and_the_facts():
 
 def test_infeasible_example_fixes_come_best_first_and_each_one_works():
     request = load_request(INFEASIBLE)
-    fixes = [i for i in explain_infeasible(WeekProblem.of(request)) if i["type"] == "fix"]
-    changes = [f["change"] for f in fixes]
+    fixes = [i for i in explain_infeasible(WeekProblem.of(request)) if i.type == "fix"]
+    changes = [f.change for f in fixes]
     # Ten more minutes on Wednesday let the easy run and plyo sit there: the smallest fix.
     assert set(changes[:2]) == {"availability.wed[0] = 17:50-18:50",
                                 "availability.wed[0] = 18:00-19:00"}
@@ -180,9 +181,9 @@ def test_infeasible_example_fixes_come_best_first_and_each_one_works():
     assert changes.index("drop tom-2026-11-30-plyo-1") < changes.index(
         "drop tom-2026-11-30-long-1")
     for fix in fixes:
-        changed = apply_change(WeekProblem.of(request), fix["change"])
+        changed = apply_change(WeekProblem.of(request), fix.change)
         week = plan_checked(changed)
-        assert week.status in ("optimal", "feasible"), fix["change"]
+        assert week.status in ("optimal", "feasible"), fix.change
         assert len(week.sessions) == len(changed.sessions)
 
 
@@ -192,8 +193,8 @@ def test_rules_the_runner_turned_off_are_never_blamed():
     data = base.model_dump(mode="json")
     data["rules"].update({"weekly_contacts_cap": 0, "off": ["availability"]})
     conflict = conflict_of(explain_infeasible(WeekProblem.of(Request.model_validate(data))))
-    assert conflict["rules"] == ["weekly_contacts"]
-    assert "60 ground contacts" in conflict["text"] and "cap is 0" in conflict["text"]
+    assert conflict.rules == ["weekly_contacts"]
+    assert "60 ground contacts" in conflict.text and "cap is 0" in conflict.text
 
 
 def test_buffer_around_a_busy_event_is_named_and_reducing_it_is_a_fix():
@@ -203,10 +204,10 @@ def test_buffer_around_a_busy_event_is_named_and_reducing_it_is_a_fix():
                "summary": "Choir"}])
     items = explain_infeasible(WeekProblem.of(request))
     conflict = conflict_of(items)
-    assert conflict["rules"] == ["availability"]
-    assert "'Choir' Tue 17:00–17:55" in conflict["text"]
-    assert "15 min kept free around it" in conflict["text"]
-    changes = [i["change"] for i in items if i["type"] == "fix"]
+    assert conflict.rules == ["availability"]
+    assert "'Choir' Tue 17:00–17:55" in conflict.text
+    assert "15 min kept free around it" in conflict.text
+    changes = [i.change for i in items if i.type == "fix"]
     assert "rules.buffer_minutes = 10" in changes  # 17:55 + 10 min leaves 18:05-19:00
     assert "availability.tue[0] = 18:00-19:05" in changes
     week = plan_checked(apply_change(WeekProblem.of(request), "rules.buffer_minutes = 10"))
@@ -220,10 +221,10 @@ def test_too_many_contacts_name_the_total_and_the_cap_and_capping_sessions_fixes
         availability={d: [["07:00", "09:00"]] for d in WEEKDAYS})
     items = explain_infeasible(WeekProblem.of(request))
     conflict = conflict_of(items)
-    assert conflict["rules"] == ["weekly_contacts"]
+    assert conflict.rules == ["weekly_contacts"]
     assert ("The plyo sessions add up to 240 ground contacts (150 and 90); the intermediate "
-            "weekly cap is 220.") in conflict["text"]
-    changes = [i["change"] for i in items if i["type"] == "fix"]
+            "weekly cap is 220.") in conflict.text
+    changes = [i.change for i in items if i.type == "fix"]
     assert changes[0] == "plyo.contacts <= 110"
     capped = apply_change(WeekProblem.of(request), "plyo.contacts <= 110")
     assert [s.contacts for s in capped.sessions if s.kind.value == "plyo"] == [110, 90]
@@ -236,10 +237,10 @@ def test_plyo_without_any_easy_run_says_so_and_dropping_the_plyo_fixes_it():
                            availability={d: [["07:00", "09:00"]] for d in ("mon", "wed")})
     items = explain_infeasible(WeekProblem.of(request))
     conflict = conflict_of(items)
-    assert conflict["rules"] == ["plyo_after_easy"]
-    assert conflict["sessions"] == ["test-2026-11-30-plyo-1"]
-    assert conflict["text"].endswith("but this week has no easy run.")
-    assert [i["change"] for i in items if i["type"] == "fix"] == [
+    assert conflict.rules == ["plyo_after_easy"]
+    assert conflict.sessions == ["test-2026-11-30-plyo-1"]
+    assert conflict.text.endswith("but this week has no easy run.")
+    assert [i.change for i in items if i.type == "fix"] == [
         "drop test-2026-11-30-plyo-1", "rules.off += plyo_after_easy"]
 
 
@@ -256,10 +257,10 @@ def test_drop_if_needed_gives_up_only_the_plyo_session_of_the_example():
     assert week.dropped == ["tom-2026-11-30-plyo-1"]
     assert_valid(week, request)
     assert {s.kind.value for s in week.sessions} == {"easy", "tempo", "long"}
-    [dropped] = [i for i in week.explanation if i["type"] == "dropped"]
-    assert dropped["session"] == "tom-2026-11-30-plyo-1"
-    assert "plyo_after_easy" in dropped["rules"]
-    assert any(i["type"] == "conflict" for i in week.explanation)
+    [dropped] = [i for i in week.explanation if i.type == "dropped"]
+    assert dropped.session == "tom-2026-11-30-plyo-1"
+    assert "plyo_after_easy" in dropped.rules
+    assert any(i.type == "conflict" for i in week.explanation)
 
 
 def test_the_second_plyo_session_goes_first():
@@ -316,13 +317,13 @@ def test_why_items_cover_every_session_and_their_penalties_add_up_to_the_objecti
     solved = solve_request(WeekProblem.of(request))
     assert_valid(solved.schedule, request)
     items = why_items(WeekProblem.of(request), solved.schedule)
-    assert [i["session"] for i in items] == [s.id for s in solved.schedule.sessions]
-    total = sum(v for i in items for v in i["penalty"].values())
+    assert [i.session for i in items] == [s.id for s in solved.schedule.sessions]
+    total = sum(v for i in items for v in i.penalty.values())
     assert solved.objective is not None and solved.objective > 0
     assert total == solved.objective
-    [long_run] = [i for i in items if "-long-" in i["session"]]
-    assert long_run["penalty"] == {"long_run_day": 10}
-    assert "Penalties paid: long_run_day 10." in long_run["text"]
+    [long_run] = [i for i in items if "-long-" in i.session]
+    assert long_run.penalty == {"long_run_day": 10}
+    assert "Penalties paid: long_run_day 10." in long_run.text
 
 
 @pytest.mark.parametrize("name", ["beginner", "shift_nurse"])

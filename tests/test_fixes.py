@@ -26,11 +26,11 @@ def test_free_time_on_an_empty_day_is_a_fix_copied_from_a_window_the_runner_keep
                            availability={"tue": [["18:00", "20:00"]],
                                          "wed": [["07:00", "09:00"]]})
     items = explain_infeasible(WeekProblem.of(request))
-    [conflict] = [i for i in items if i["type"] == "conflict"]
-    assert conflict["rules"] == ["availability", "no_consecutive_key_days"]
-    added = {i["change"]: i["text"] for i in items
-             if i["type"] == "fix" and i["change"].startswith("availability.")
-             and "+=" in i["change"]}
+    [conflict] = [i for i in items if i.type == "conflict"]
+    assert conflict.rules == ["availability", "no_consecutive_key_days"]
+    added = {i.change: i.text for i in items
+             if i.type == "fix" and i.change.startswith("availability.")
+             and "+=" in i.change}
     # Equal lengths: the earlier window is tried first, and it fits on every empty day;
     # the first three empty days are offered.
     assert sorted(added) == sorted(f"availability.{d} += 07:00-09:00"
@@ -48,7 +48,7 @@ def test_a_window_that_would_not_help_is_not_offered():
     # to another day would not either, so no such fix appears (but a widening does).
     request = week_request([("long", 90)], availability={"sat": [["08:00", "08:30"]]})
     items = explain_infeasible(WeekProblem.of(request))
-    changes = [i["change"] for i in items if i["type"] == "fix"]
+    changes = [i.change for i in items if i.type == "fix"]
     assert not [c for c in changes if c.startswith("availability.") and "+=" in c]
     assert "availability.sat[0] = 08:00-09:30" in changes
     planned(apply_change(WeekProblem.of(request), "availability.sat[0] = 08:00-09:30"))

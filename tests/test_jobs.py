@@ -10,6 +10,7 @@ import pytest
 
 import scheduler.jobs
 from scheduler.core.errors import RulesConflict
+from scheduler.core.explanation import ExplanationItem
 from scheduler.core.io import load_request
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import get_settings
@@ -23,8 +24,8 @@ def problem(name: str) -> WeekProblem:
     return WeekProblem.of(load_request(EXAMPLES / f"{name}.json"), get_settings())
 
 
-def kinds(items: list[dict]) -> list[str]:
-    return [item["type"] for item in items]
+def kinds(items: list[ExplanationItem]) -> list[str]:
+    return [item.type for item in items]
 
 
 def test_a_week_that_cannot_fit_says_the_conflict_then_the_fixes():
@@ -32,7 +33,7 @@ def test_a_week_that_cannot_fit_says_the_conflict_then_the_fixes():
     assert schedule.status == "infeasible" and schedule.sessions == []
     assert kinds(schedule.explanation)[0] == "conflict"
     assert set(kinds(schedule.explanation)[1:]) == {"fix"}
-    assert schedule.explanation[0]["rules"]
+    assert schedule.explanation[0].rules
 
 
 def test_without_fixes_only_the_conflict_is_said():
@@ -50,7 +51,7 @@ def test_drop_if_needed_plans_the_week_without_the_fewest_sessions_and_says_whic
 def test_why_says_for_each_planned_session_what_keeps_it_there():
     schedule = plan_and_explain(problem("office_worker"), why=True)
     assert is_planned(schedule)
-    assert sorted(i["session"] for i in schedule.explanation if i["type"] == "why") == sorted(
+    assert sorted(i.session for i in schedule.explanation if i.type == "why") == sorted(
         s.id for s in schedule.sessions)
 
 

@@ -313,8 +313,8 @@ def test_a_past_that_breaks_a_new_rule_by_itself_is_answered_with_the_rule():
         update={"rest_days": 7})})
     result = replan(plan, at=local("tue", "09:00"), request=stricter, settings=get_settings())
     assert result.status == "infeasible" and result.sessions == []
-    assert result.explanation[0]["rules"] == ["rest_days"]
-    assert "What already happened this week breaks a rule" in result.explanation[0]["text"]
+    assert result.explanation[0].rules == ["rest_days"]
+    assert "What already happened this week breaks a rule" in result.explanation[0].text
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -88,6 +89,30 @@ def test_a_week_that_cannot_fit_is_created_with_its_explanation(client):
     assert set(conflicts[0]["rules"]) <= {
         "availability", "one_run_per_day", "no_plyo_before_key", "plyo_after_easy",
         "weekly_contacts", "plyo_gap", "no_consecutive_key_days", "rest_days"}
+
+
+def test_a_plan_stored_with_plain_explanation_objects_reads_and_shows_the_same(client, server):
+    # Plans stored before the items were typed hold plain JSON objects in the database.
+    body = create(client, example("infeasible_week"))
+    stored = [{"type": "conflict", "rules": ["rest_days"], "sessions": [],
+               "text": "Seven rest days leave no day to train."},
+              {"type": "fix", "change": "rules.rest_days = 1", "text": "Rest one day."},
+              {"type": "dropped", "session": "x-plyo-1", "kind": "plyo", "rules": [],
+               "text": "Dropped the plyo session."}]
+    schedule = {**body["schedule"], "explanation": stored}
+    with sqlite3.connect(server.database) as db:
+        db.execute("UPDATE plans SET schedule = ? WHERE id = ?",
+                   (json.dumps(schedule), body["id"]))
+    assert client.get(f"/api/plans/{body['id']}").json() == {**body, "schedule": schedule}
+    page = client.get(f"/plans/{body['id']}")
+    assert page.status_code == 200
+    # The headline is read from the stored conflict and fix, the items from their fields.
+    assert ("Tom&#39;s week cannot fit: 1 full rest day cannot hold. Quickest fix: take 1 "
+            "rest day.") in page.text
+    assert '<p class="explain-conflict">Seven rest days leave no day to train.' in page.text
+    assert "(rules: rest_days)" in page.text
+    assert '<p class="explain-dropped">Dropped the plyo session.' in page.text
+    assert "<li>Rest one day.</li>" in page.text
 
 
 def test_unknown_plan_and_session_ids_are_404(client):

@@ -16,7 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import MutableMapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from scheduler.calendars.busy_import import with_calendars
@@ -24,6 +24,7 @@ from scheduler.calendars.fetch import is_url
 from scheduler.calendars.read import BusyOptions, CalendarError, busy_from_ics
 from scheduler.core.domain import BusyInterval, Request, Schedule
 from scheduler.core.errors import BadRequest, RulesConflict
+from scheduler.core.explanation import ConflictItem, WhyItem
 from scheduler.core.labels import runner_slug
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import get_settings
@@ -134,11 +135,11 @@ def plan_request(request: Request) -> Schedule:
     with SOLVER_SLOTS:
         schedule = plan_and_explain(WeekProblem.of(request, get_settings()))
     if schedule.status == "unknown":
-        schedule.explanation = [{
-            "type": "conflict", "rules": [], "sessions": [],
-            "text": "No plan was found within the time limit; try fewer sessions or "
-                    "more free time.",
-        }]
+        schedule.explanation = [ConflictItem(
+            rules=[], sessions=[],
+            text="No plan was found within the time limit; try fewer sessions or more "
+                 "free time.",
+        )]
     return schedule
 
 
@@ -161,13 +162,13 @@ def replan_after(schedule: Schedule, session_id: str, mark: Mark,
         raise BadRequest(f"The week cannot be re-planned: {err}") from None
 
 
-def why_by_session(schedule: Schedule) -> dict[str, list[dict[str, Any]]]:
+def why_by_session(schedule: Schedule) -> dict[str, list[WhyItem]]:
     """'Why here' items per planned session id."""
     if schedule.request is None or not schedule.sessions:
         return {}
     with SOLVER_SLOTS:
         items = why_items(WeekProblem.of(schedule.request, get_settings()), schedule)
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[WhyItem]] = {}
     for item in items:
-        out.setdefault(str(item.get("session")), []).append(item)
+        out.setdefault(item.session, []).append(item)
     return out

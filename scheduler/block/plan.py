@@ -206,8 +206,7 @@ def _conflict(problems: list[WeekProblem]) -> RulesConflict:
 
     for problem in problems:
         if plan_week(problem).status == "infeasible":
-            why = " ".join(item["text"] for item in explain_infeasible(problem,
-                                                                       with_fixes=False))
+            why = " ".join(item.text for item in explain_infeasible(problem, with_fixes=False))
             return RulesConflict(
                 f"The week of {problem.request.week_start:%a %d %b %Y} cannot fit its "
                 f"sessions under the coaching rules. {why}".rstrip())

@@ -18,6 +18,13 @@ from scheduler.calendars.busy_import import with_calendars
 from scheduler.commands import from_current_directory
 from scheduler.core.domain import Schedule
 from scheduler.core.errors import RulesConflict
+from scheduler.core.explanation import (
+    ConflictItem,
+    DroppedItem,
+    ExplanationItem,
+    FixItem,
+    WhyItem,
+)
 from scheduler.core.io import load_request, write_text
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import get_settings
@@ -55,29 +62,29 @@ def _wrap(text: str, first: str, rest: str) -> str:
     return textwrap.fill(text, WIDTH, initial_indent=first, subsequent_indent=rest)
 
 
-def explanation_text(items: list[dict]) -> str:
+def explanation_text(items: list[ExplanationItem]) -> str:
     """Conflict, fix and dropped items as plain text for the terminal."""
     lines: list[str] = []
-    fixes = [i for i in items if i["type"] == "fix"]
-    dropped = [i for i in items if i["type"] == "dropped"]
+    fixes = [i for i in items if isinstance(i, FixItem)]
+    dropped = [i for i in items if isinstance(i, DroppedItem)]
     for item in items:
-        if item["type"] == "conflict":
-            rules = ", ".join(item["rules"]) or "none"
+        if isinstance(item, ConflictItem):
+            rules = ", ".join(item.rules) or "none"
             what = "Why not every session fits" if dropped else "Why it cannot fit"
-            lines += [f"{what} (rules in conflict: {rules}):", _wrap(item["text"], "  ", "  ")]
-            if item["sessions"]:
-                lines.append(_wrap("Sessions involved: " + ", ".join(item["sessions"]) + ".",
+            lines += [f"{what} (rules in conflict: {rules}):", _wrap(item.text, "  ", "  ")]
+            if item.sessions:
+                lines.append(_wrap("Sessions involved: " + ", ".join(item.sessions) + ".",
                                    "  ", "    "))
     for item in dropped:
-        lines += ["", _wrap(item["text"], "", "  ")]
+        lines += ["", _wrap(item.text, "", "  ")]
     if fixes:
         lines += ["", "What would fix it (one change each, best first):"]
         digits = len(str(len(fixes)))
         pad = digits + 4
         for n, fix in enumerate(fixes, 1):
-            lines.append(_wrap(fix["text"], f"  {n:>{digits}}. ", " " * pad))
-            lines.append(f"{' ' * pad}change: {fix['change']}")
-    elif any(i["type"] == "conflict" for i in items) and not dropped:
+            lines.append(_wrap(fix.text, f"  {n:>{digits}}. ", " " * pad))
+            lines.append(f"{' ' * pad}change: {fix.change}")
+    elif any(isinstance(i, ConflictItem) for i in items) and not dropped:
         lines += ["", "No single change makes this week fit; drop sessions or free more time."]
     return "\n".join(lines)
 
@@ -86,8 +93,8 @@ def why_text(schedule: Schedule) -> str:
     """The why items, then the soft penalties adding up to the plan's objective."""
     lines = ["Why each session is where it is:"]
     for item in schedule.explanation:
-        if item["type"] == "why":
-            lines.append(_wrap(item["text"], "  - ", "    "))
+        if isinstance(item, WhyItem):
+            lines.append(_wrap(item.text, "  - ", "    "))
     paid = {k: v for k, v in schedule.penalties.items() if v}
     total = sum(schedule.penalties.values())
     parts = " + ".join(f"{k} {v}" for k, v in paid.items()) or "none"

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from scheduler.core.explanation import ExplanationItem
+
 __all__ = [
     "Kind", "KEY_KINDS", "RUN_KINDS", "Level", "Weekday", "WEEKDAYS", "Status",
     "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
@@ -302,8 +304,10 @@ class Schedule(_Strict):
     )
     sessions: list[PlannedSession] = Field(default_factory=list, description="The plan.")
     dropped: list[str] = Field(default_factory=list, description="Ids of sessions given up.")
-    explanation: list[dict[str, Any]] = Field(
-        default_factory=list, description="Conflicts, fixes, reasons (see DESIGN.md)."
+    explanation: list[ExplanationItem] = Field(
+        default_factory=list,
+        description="Why the week cannot fit and what would fix it, why each session is "
+                    "where it is, what was given up (see DESIGN.md).",
     )
     changes: list[dict[str, Any]] = Field(
         default_factory=list, description="What a re-plan changed, one item per session."

@@ -89,6 +89,12 @@ def _sentence(error: dict, label: str | None = None) -> str:
         detail = str(ctx.get("error", "")).rstrip(".")
         detail = f": {detail[:1].lower()}{detail[1:]}" if detail else ""
         return f"Field 'request' is not valid JSON{detail}{at}."
+    if kind in ("union_tag_invalid", "union_tag_not_found"):  # e.g. an explanation item
+        tag = field_path((*loc, str(ctx.get("discriminator", "type")).strip("'")))
+        if kind == "union_tag_not_found":
+            return f"Field '{tag}' is required."
+        return (f"Field '{tag}' must be one of {ctx.get('expected_tags', '')}"
+                f"{_got(ctx.get('tag'), '')}.")
     subject = label or f"Field '{field_path(loc)}'"
     if kind == "missing":
         return f"{subject} is required."

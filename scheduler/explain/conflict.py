@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from constraints import HARD_KEYS, rule_by_key, rules_of
+from scheduler.core.explanation import ConflictItem
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
 from scheduler.explain.probe import Verdict, WeekProbe
@@ -112,12 +113,12 @@ def conflict_text(problem: WeekProblem, rules: Sequence[str], specs: Sequence[Se
     return " ".join(rule.sentence(problem, specs, core) for rule in core)
 
 
-def conflict_item(problem: WeekProblem, conflict: Conflict) -> dict:
+def conflict_item(problem: WeekProblem, conflict: Conflict) -> ConflictItem:
     """The conflict as an explanation item (DESIGN.md's shape)."""
     involved = [s for s in problem.specs if s.id in conflict.sessions]
     text = conflict_text(problem, conflict.rules, involved)
     if not conflict.proven:
         text += (" (Some checks ran out of time, so this set may be larger than the "
                  "smallest one.)")
-    return {"type": "conflict", "rules": list(conflict.rules),
-            "sessions": list(conflict.sessions), "text": text}
+    return ConflictItem(rules=list(conflict.rules), sessions=list(conflict.sessions),
+                        text=text)

@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 
 from constraints import soft_penalties
 from scheduler.core.domain import Schedule
+from scheduler.core.explanation import DroppedItem, ExplanationItem
 from scheduler.core.labels import LABELS
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
@@ -76,11 +77,12 @@ def plan_with_drops(problem: WeekProblem) -> Schedule:
     return schedule
 
 
-def _dropped_items(problem: WeekProblem, dropped: list[SessionSpec]) -> list[dict]:
+def _dropped_items(problem: WeekProblem, dropped: list[SessionSpec]
+                   ) -> list[ExplanationItem]:
     conflict = find_conflict(WeekProbe(problem))
     reason = conflict_item(problem, conflict) if conflict else None
     rules = list(conflict.rules) if conflict else []
-    items: list[dict] = [reason] if reason else []
+    items: list[ExplanationItem] = [reason] if reason else []
     priority = problem.settings.drop_priority
     order = ", ".join(sorted(priority, key=lambda k: priority[k]))
     why = (f"with every session in, {', '.join(rules)} cannot all hold" if rules
@@ -91,6 +93,6 @@ def _dropped_items(problem: WeekProblem, dropped: list[SessionSpec]) -> list[dic
         text = (f"Dropped the {LABELS[spec.kind].noun} ({spec.minutes} min, {spec.id}) so the "
                 f"rest of the week fits: {why}; {fewest}, and the least important go first "
                 f"(order: {order}).")
-        items.append({"type": "dropped", "session": spec.id, "kind": spec.kind.value,
-                      "rules": rules, "text": text})
+        items.append(DroppedItem(session=spec.id, kind=spec.kind.value, rules=rules,
+                                 text=text))
     return items

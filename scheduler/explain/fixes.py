@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from constraints import rules_of
 from constraints.easing import Fix, WindowSide, apply_change
+from scheduler.core.explanation import FixItem
 from scheduler.core.labels import LABELS
 from scheduler.core.problem import WeekProblem
 from scheduler.explain.conflict import Conflict
@@ -68,7 +69,7 @@ def _drops(conflict: Conflict, probe: WeekProbe) -> list[Fix]:
     return fixes
 
 
-def suggest_fixes(conflict: Conflict, probe: WeekProbe) -> list[dict]:
+def suggest_fixes(conflict: Conflict, probe: WeekProbe) -> list[FixItem]:
     """Fix items for the conflict, each proven by a re-solve with every other rule on."""
     trial = _Trial(probe.problem)
     fixes = _rules_off(conflict, probe) + _drops(conflict, probe)

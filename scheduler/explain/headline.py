@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from constraints import ALL_RULES, rules_of
 from constraints.easing import DROP, RULE_OFF, change_kind
+from scheduler.core.explanation import ConflictItem, ExplanationItem, FixItem
 from scheduler.core.labels import LABELS
 from scheduler.core.problem import WeekProblem
 from scheduler.core.words import joined
@@ -36,23 +37,28 @@ def short_fix(change: str, problem: WeekProblem) -> str | None:
                  if (words := rule.short_fix(change, problem)) is not None), None)
 
 
-def _best_fixes(items: Sequence[dict], problem: WeekProblem, most: int) -> list[str]:
+def _best_fixes(items: Sequence[ExplanationItem], problem: WeekProblem, most: int
+                ) -> list[str]:
     chosen: list[str] = []
     kinds: set[str] = set()
     for item in items:
-        if item.get("type") != "fix" or len(chosen) == most:
+        if not isinstance(item, FixItem) or len(chosen) == most:
             continue
-        kind, words = change_kind(item["change"]), short_fix(item["change"], problem)
+        kind, words = change_kind(item.change), short_fix(item.change, problem)
         if words and kind not in kinds:
             chosen.append(words)
             kinds.add(kind)
     return chosen
 
 
-def _why(problem: WeekProblem, conflict: dict) -> str:
+def _conflict(items: Sequence[ExplanationItem]) -> ConflictItem | None:
+    return next((i for i in items if isinstance(i, ConflictItem)), None)
+
+
+def _why(problem: WeekProblem, conflict: ConflictItem) -> str:
     """The rules of the conflict in a few words each, set against the free time when the
     free-time rule is one of them."""
-    rules = sorted(rules_of(conflict.get("rules", [])), key=lambda rule: rule.reading_order)
+    rules = sorted(rules_of(conflict.rules), key=lambda rule: rule.reading_order)
     wants = [rule.phrase(problem) for rule in rules if not rule.free_time]
     free_time = next((rule.phrase(problem) for rule in rules if rule.free_time), None)
     if free_time and wants:
@@ -66,29 +72,31 @@ def _why(problem: WeekProblem, conflict: dict) -> str:
     return "the sessions cannot all be placed in this week"
 
 
-def _fixes_sentence(problem: WeekProblem, items: Sequence[dict], fixes: int) -> str:
+def _fixes_sentence(problem: WeekProblem, items: Sequence[ExplanationItem], fixes: int
+                    ) -> str:
     best = _best_fixes(items, problem, fixes)
     if len(best) > 1:
         return f" Quickest fixes: {', or '.join(best)}."
     return f" Quickest fix: {best[0]}." if best else ""
 
 
-def reason(problem: WeekProblem, items: Sequence[dict], *, fixes: int = 2) -> str:
+def reason(problem: WeekProblem, items: Sequence[ExplanationItem], *, fixes: int = 2
+           ) -> str:
     """Why the week cannot fit and the best fixes, as a sentence of its own ("Plyo within
     60 min after an easy run ... do not fit your free time. Quickest fix: ..."); "" when
     the items hold no conflict."""
-    conflict = next((i for i in items if i.get("type") == "conflict"), None)
+    conflict = _conflict(items)
     if conflict is None:
         return ""
     why = _why(problem, conflict)
     return why[0].upper() + why[1:] + "." + _fixes_sentence(problem, items, fixes)
 
 
-def headline(problem: WeekProblem, items: Sequence[dict], *, fixes: int = 2,
+def headline(problem: WeekProblem, items: Sequence[ExplanationItem], *, fixes: int = 2,
              week: str = "week") -> str:
     """The reason after the runner's name: "Tom's week cannot fit: ..." ("" without a
     conflict); `week` names the week ("week of Mon 30 Nov 2026")."""
-    conflict = next((i for i in items if i.get("type") == "conflict"), None)
+    conflict = _conflict(items)
     if conflict is None:
         return ""
     return (f"{problem.request.runner.name}'s {week} cannot fit: {_why(problem, conflict)}."

@@ -26,6 +26,7 @@ from constraints import COUNTED, hard_violations, rule_by_key, soft_penalties, s
 from constraints.base import Violation
 from scheduler.core.availability import STEP
 from scheduler.core.domain import PlannedSession, Schedule
+from scheduler.core.explanation import WhyItem
 from scheduler.core.labels import DAY_NAMES, LABELS
 from scheduler.core.problem import WeekProblem
 from scheduler.core.week import local_datetime
@@ -184,7 +185,7 @@ def day_verdicts(problem: WeekProblem, schedule: Schedule, session_id: str
     return verdicts, own
 
 
-def why_items(problem: WeekProblem, schedule: Schedule) -> list[dict]:
+def why_items(problem: WeekProblem, schedule: Schedule) -> list[WhyItem]:
     """One `why` item per planned session (DESIGN.md's shape)."""
     paid = penalties_by_session(problem, schedule)
     week = problem.week
@@ -206,6 +207,6 @@ def why_items(problem: WeekProblem, schedule: Schedule) -> list[dict]:
         local = session.start.astimezone(week.tz)
         text = (f"{local:%a %H:%M} {LABELS[session.kind].noun} ({session.minutes} min): {own} "
                 f"Other days — {'; '.join(reasons)}. {paid_text}")
-        items.append({"type": "why", "session": session.id, "rules": sorted(rules),
-                      "penalty": dict(penalty), "text": text})
+        items.append(WhyItem(session=session.id, rules=sorted(rules), penalty=dict(penalty),
+                             text=text))
     return items

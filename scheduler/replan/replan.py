@@ -18,6 +18,7 @@ from datetime import datetime
 
 from constraints import hard_violations, rule_by_key, soft_penalties
 from scheduler.core.domain import PlannedSession, Request, Schedule
+from scheduler.core.explanation import ConflictItem
 from scheduler.core.settings import Settings
 from scheduler.replan.changes import change_items, describe_changes, overlaps
 from scheduler.replan.model import Outcome, solve_replan
@@ -109,9 +110,9 @@ def _not_possible(sit: Situation, status: str) -> Schedule:
     return Schedule(
         week_start=sit.schedule.week_start, timezone=sit.schedule.timezone,
         status=status,  # type: ignore[arg-type]
-        explanation=[{
-            "type": "conflict", "rules": sorted({v.rule for v in broken}),
-            "sessions": sorted({sid for v in broken for sid in v.sessions}), "text": text,
-        }],
+        explanation=[ConflictItem(
+            rules=sorted({v.rule for v in broken}),
+            sessions=sorted({sid for v in broken for sid in v.sessions}), text=text,
+        )],
         request=sit.request,
     )

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from scheduler.core.errors import BadRequest, RulesConflict
+from scheduler.core.explanation import WhyItem
 from scheduler.core.labels import LABELS
 from scheduler.core.messages import validation_sentences
 from scheduler.core.problem import WeekProblem
@@ -103,8 +104,8 @@ async def plan_from_form(request: Request, engine: EngineDep,
                    kinds=FORM_KINDS)
 
 
-def _why_cached(request: Request, stored: StoredPlan) -> dict[str, list[dict[str, Any]]]:
-    cache: OrderedDict[tuple[str, int], dict[str, list[dict[str, Any]]]] = (
+def _why_cached(request: Request, stored: StoredPlan) -> dict[str, list[WhyItem]]:
+    cache: OrderedDict[tuple[str, int], dict[str, list[WhyItem]]] = (
         request.app.state.__dict__.setdefault("why_cache", OrderedDict()))
     key = (stored.id, stored.version)
     if key not in cache:
