@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from scheduler.core.availability import STEP  # widenings and buffers move on the start grid
 from scheduler.core.domain import Kind, Request, RuleSettings, Weekday
 from scheduler.core.explanation import FixItem
 from scheduler.core.labels import clock_text
@@ -28,9 +29,8 @@ from scheduler.core.problem import WeekProblem
 __all__ = ["Fix", "Trial", "WindowSide", "apply_change", "change_kind", "first_fitting",
            "smallest", "window_change", "new_window_change", "rule_number",
            "read_rule_number", "RULE_OFF", "DROP", "WIDEN", "ADD_WINDOW", "RULE_NUMBER",
-           "CONTACTS_CAP", "STEP"]
+           "CONTACTS_CAP"]
 
-STEP = 5  # minutes: widenings and buffers move on the grid of session starts
 # A rule's number: the whole-number fields of `rules`.
 RULE_FIELDS = tuple(name for name, field in RuleSettings.model_fields.items()
                     if field.annotation is int)
