@@ -365,7 +365,7 @@ def test_more_than_2000_busy_intervals_in_a_request_is_refused(tmp_path, capsys)
     one = {"start": "2026-12-01T12:00:00+01:00", "end": "2026-12-01T13:00:00+01:00"}
     request = {**example("office_worker"), "busy": [one] * 2001}
     assert _plan_exits_2(tmp_path, capsys, request) == (
-        f"{tmp_path / 'request.json'}: Field 'busy' may hold at most 2000 items.")
+        f"{tmp_path / 'request.json'}: Field 'busy' may hold at most 2,000 items.")
 
 
 def test_busy_list_and_calendars_together_may_not_pass_2000_intervals(tmp_path, capsys):

@@ -44,3 +44,25 @@ def test_contacts_on_a_run_is_422_from_the_api(client):
     response = client.post("/api/plans", json=with_contacts_on_the_tempo_run())
     assert response.status_code == 422
     assert response.json()["detail"] == [SENTENCE]
+
+
+def test_a_drill_intensity_on_a_run_exit_2_naming_the_field(tmp_path: Path, capsys):
+    request = example("office_worker")
+    assert request["sessions"][0]["kind"] == "easy"
+    request["sessions"][0]["intensity"] = "high"
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request))
+    assert main(["plan", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"plyoplan: {path}: Field 'sessions[0].intensity': an easy run has no drill "
+        f"intensity; give intensity on plyo sessions only (got \"high\").\n")
+
+
+def test_a_bound_in_a_sentence_reads_with_a_thousands_comma(tmp_path: Path, capsys):
+    request = example("office_worker")
+    busy = request["busy"][0]
+    request["busy"] = [busy] * 2001
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request))
+    assert main(["plan", str(path)]) == 2
+    assert "Field 'busy' may hold at most 2,000 items" in capsys.readouterr().err

@@ -214,7 +214,7 @@ def test_more_than_2000_busy_intervals_are_refused(client):
     response = client.post("/api/plans", json={**example("office_worker"),
                                                "busy": [one] * 2001})
     assert response.status_code == 422
-    assert response.json()["detail"] == ["Field 'busy' may hold at most 2000 items."]
+    assert response.json()["detail"] == ["Field 'busy' may hold at most 2,000 items."]
 
 
 def test_a_calendar_that_drips_a_byte_a_second_is_cut_off_at_the_deadline(

@@ -156,15 +156,18 @@ class SessionRequest(_Strict):
         None, description="Plyo drill intensity class (low, moderate, high); default by level."
     )
 
-    @field_validator("contacts")
+    @field_validator("contacts", "intensity")
     @classmethod
-    def _contacts_only_on_plyo(cls, value: int | None, info: ValidationInfo) -> int | None:
-        # A run's contacts would be silently ignored (or counted against the weekly cap
-        # by a reader who trusts them); 0 is allowed, as a schedule writes it for runs.
+    def _plyo_only(cls, value: int | str | None, info: ValidationInfo) -> int | str | None:
+        # A run's contacts or drill intensity would be silently ignored (or counted against
+        # the weekly cap by a reader who trusts them); contacts 0 is allowed, as a schedule
+        # writes it for runs.
         kind = info.data.get("kind")  # absent when the kind itself was invalid
         if value and kind is not None and kind is not Kind.plyo:
-            raise ValueError(f"a{'n' if kind is Kind.easy else ''} {kind} run has no ground "
-                             f"contacts; give contacts on plyo sessions only")
+            what = ("ground contacts" if info.field_name == "contacts"
+                    else "drill intensity")
+            raise ValueError(f"a{'n' if kind is Kind.easy else ''} {kind} run has no {what}; "
+                             f"give {info.field_name} on plyo sessions only")
         return value
 
 

@@ -105,7 +105,9 @@ def _sentence(error: dict, label: str | None = None) -> str:
         return f"The request must be a JSON object {{ ... }}, not {what}."
     if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
         name, phrase = _BOUNDS[kind]
-        text = phrase.format(ctx[name], "" if ctx[name] == 1 else "s")
+        bound = ctx[name]
+        shown = f"{bound:,}" if isinstance(bound, int) else bound  # 'at most 2,000 items'
+        text = phrase.format(shown, "" if bound == 1 else "s")
     elif kind in ("literal_error", "enum"):
         text = "must be " + msg.removeprefix("Input should be ")
     elif kind in _PHRASES:
