@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # A path to the folder beside the repository, or one that climbs above the repository
-# from a file inside it (parents[2] of tests/x.py is the repository's parent).
+# from a file inside it (an index of two or more in Path(__file__).parents leaves it).
 OUTSIDE = re.compile(r"""\.\./shared|["']shared["']|parents\[[2-9]\]""")
 
 
