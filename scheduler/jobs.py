@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from scheduler.core.domain import Request, Schedule
+from scheduler.core.domain import PLAN_FOUND, Request, Schedule
 from scheduler.core.errors import RulesConflict
 from scheduler.core.explanation import ConflictItem
 from scheduler.core.problem import WeekProblem
@@ -34,7 +34,7 @@ UNEXPLAINED = ConflictItem(
 
 def is_planned(schedule: Schedule) -> bool:
     """Whether the week has a plan (the solver proved it best, or found one in time)."""
-    return schedule.status in ("optimal", "feasible")
+    return schedule.status in PLAN_FOUND
 
 
 def plan_and_explain(problem: WeekProblem, *, why: bool = False,

@@ -35,6 +35,7 @@ from scheduler.block.progression import (
 from scheduler.block.training_log import TrainingLog, verdict
 from scheduler.core.domain import (
     KEY_KINDS,
+    PLAN_FOUND,
     Context,
     ContextKind,
     Kind,
@@ -172,7 +173,7 @@ def _solve(problems: list[WeekProblem]) -> tuple[str, list[list[PlannedSession]]
     bm = build_block_model(problems)
     solver = new_solver(problems[0].settings, tuning=BLOCK_SOLVER_PARAMETERS)
     status = solve_status(solver, bm.model)
-    if status not in ("optimal", "feasible"):
+    if status not in PLAN_FOUND:
         return status, [], None
     placed = [extract_sessions(WeekModel(bm.model, v, t), solver)
               for v, t in zip(bm.weeks, bm.terms, strict=True)]
@@ -286,7 +287,7 @@ def solve_block(
             requests = [prepare(r) for r in requests]
         problems = [WeekProblem.of(r, settings) for r in requests]
         status, placed, objective = _solve(problems)
-        if status in ("optimal", "feasible"):
+        if status in PLAN_FOUND:
             break
         most = max(t.sessions for t in targets)
         if status == "unknown":

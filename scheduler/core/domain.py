@@ -30,7 +30,7 @@ __all__ = [
     "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
     "Request", "Drill", "register_hard_rules", "hard_rule_keys", "clock_minutes",
     "PlannedSession", "Schedule", "LEVELS", "LevelDosing", "MAX_BUSY_CALENDARS",
-    "MAX_BUSY_INTERVALS",
+    "MAX_BUSY_INTERVALS", "PLAN_FOUND",
 ]
 
 
@@ -49,6 +49,8 @@ Level = Literal["beginner", "intermediate", "advanced"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Status = Literal["planned", "done", "missed", "dropped"]
+# The solve outcomes that come with a plan: proven best, or the best found in time.
+PLAN_FOUND = ("optimal", "feasible")
 TimeOfDay = Literal["morning", "midday", "evening"]
 ContextKind = Literal["easy", "tempo", "hill", "long", "plyo", "race", "rest"]
 # What one week is planned around at most (DESIGN.md, "Web app safety"): each calendar

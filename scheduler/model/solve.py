@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from constraints import ALL_RULES, HARD_KEYS, HARD_RULES, PenaltyTerm, Rule, soft_penalties
-from scheduler.core.domain import PlannedSession, Request, Schedule
+from scheduler.core.domain import PLAN_FOUND, PlannedSession, Request, Schedule
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
 from scheduler.core.settings import Settings
@@ -167,7 +167,7 @@ def solve_request(problem: WeekProblem) -> Solved:
         status=status,  # type: ignore[arg-type]
         request=request,
     )
-    if status not in ("optimal", "feasible"):
+    if status not in PLAN_FOUND:
         return Solved(schedule, None)
     schedule.sessions = extract_sessions(wm, solver)
     schedule.penalties = soft_penalties(problem, schedule)

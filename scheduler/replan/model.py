@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model, cp_model_helper
 
 from constraints import PenaltyTerm
-from scheduler.core.domain import PlannedSession
+from scheduler.core.domain import PLAN_FOUND, PlannedSession
 from scheduler.core.sessions import SessionSpec
 from scheduler.core.settings import Settings
 from scheduler.model.solve import (
@@ -166,7 +166,7 @@ def _solve(sit: Situation, free: list[PlannedSession], settings: Settings
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.linearization_level = 0
     status = solve_status(solver, wm.model)
-    if status not in ("optimal", "feasible"):
+    if status not in PLAN_FOUND:
         return Outcome(status, {}, 0), wm
     starts: dict[str, int | None] = {}
     for s in [*free, *sit.to_replace]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from constraints import hard_violations, rule_by_key, soft_penalties
-from scheduler.core.domain import PlannedSession, Request, Schedule
+from scheduler.core.domain import PLAN_FOUND, PlannedSession, Request, Schedule
 from scheduler.core.explanation import ConflictItem
 from scheduler.core.settings import Settings
 from scheduler.replan.changes import change_items, describe_changes, overlaps
@@ -55,7 +55,7 @@ def replan(
 
 
 def _solved(sit: Situation, outcome: Outcome) -> Schedule:
-    if outcome.status not in ("optimal", "feasible"):
+    if outcome.status not in PLAN_FOUND:
         return _not_possible(sit, outcome.status)
     sessions = []
     for s in sit.schedule.sessions:

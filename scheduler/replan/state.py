@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from constraints import COUNTED
 from constraints.plyo_after_easy import PlyoAfterEasy, warmed_up
 from scheduler.core.availability import STEP
-from scheduler.core.domain import Kind, PlannedSession, Request, Schedule, Status
+from scheduler.core.domain import PLAN_FOUND, Kind, PlannedSession, Request, Schedule, Status
 from scheduler.core.errors import BadRequest
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import Settings
@@ -93,7 +93,7 @@ def _request_of(schedule: Schedule, request: Request | None) -> Request:
 
 
 def _check_ids(schedule: Schedule, missed: Sequence[str], done: Sequence[str]) -> None:
-    if schedule.status not in ("optimal", "feasible") or not schedule.sessions:
+    if schedule.status not in PLAN_FOUND or not schedule.sessions:
         raise BadRequest(f"The schedule has no planned sessions to re-plan (status "
                          f"{schedule.status}); plan the week first.")
     known = {s.id for s in schedule.sessions}
