@@ -126,8 +126,8 @@ FIELD_CASES = [
     (changed(runner__timezone="Mars/Base"), "Field 'runner.timezone': 'Mars/Base' is not an "
                                             "IANA time zone; use a name like Europe/Berlin."),
     (changed(sessions=[{"kind": "swim", "minutes": 30}]),
-     "Field 'sessions[0].kind' must be 'easy', 'tempo', 'hill', 'long' or 'plyo' "
-     "(got \"swim\")."),
+     "Field 'sessions[0].kind' must be 'easy', 'tempo', 'hill', 'long', 'plyo', 'strength' "
+     "or 'race' (got \"swim\")."),
     (changed(sessions=[{"kind": "easy", "minutes": 2}]),
      "Field 'sessions[0].minutes' must be at least 5 (got 2)."),
     (changed(sessions=[{"kind": "easy", "minutes": "forty"}]),

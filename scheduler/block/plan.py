@@ -99,7 +99,7 @@ def week_requests(request: Request, targets: list[WeekTarget], plyo_minutes: int
     Only the block's outer edges keep the runner's `context`; inner edges are decided by
     the model and filled in after the solve.
     """
-    runs = [w for w in request.sessions if w.kind is not Kind.plyo]
+    runs = [w for w in request.sessions if w.kind is not Kind.plyo]  # and strength, kept as asked
     out = []
     for i, target in enumerate(targets):
         week_start = request.week_start + timedelta(days=7 * i)
@@ -122,7 +122,7 @@ def day_kind(sessions: list[PlannedSession], tz: ZoneInfo, day: date) -> Context
     """What a day holds, as a `context` kind: a key workout first, then plyo, easy, rest."""
     kinds = [s.kind for s in sorted(sessions, key=lambda s: s.start)
              if s.status in ("planned", "done") and s.start.astimezone(tz).date() == day]
-    for kind in (*[k for k in kinds if k in KEY_KINDS], Kind.plyo, Kind.easy):
+    for kind in (*[k for k in kinds if k in KEY_KINDS], Kind.plyo, Kind.strength, Kind.easy):
         if kind in kinds:
             return cast(ContextKind, kind.value)
     return "rest"

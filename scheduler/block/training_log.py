@@ -28,7 +28,7 @@ from scheduler.block.progression import (
     adjust_doses,
     get_progression_settings,
 )
-from scheduler.core.domain import LEVELS, Kind, PlannedSession, Request, SessionRequest
+from scheduler.core.domain import KINDS_TEXT, LEVELS, Area, Kind, PlannedSession, Request, SessionRequest
 from scheduler.core.drills import LEVEL_INTENSITY, Intensity, intensity_of
 from scheduler.core.errors import BadRequest
 from scheduler.core.io import parse_model, read_json, write_text
@@ -47,7 +47,7 @@ class LogEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     session: str = Field(min_length=1, max_length=160, description="The session's id.")
-    kind: Kind = Field(description="easy, tempo, hill, long or plyo.")
+    kind: Kind = Field(description=KINDS_TEXT + ".")
     start: datetime = Field(description="When the session was planned to start.")
     drills: list[str] = Field(default_factory=list, description="Drills done, by name.")
     intensity: Intensity | None = Field(None, description="Plyo intensity class done.")
@@ -55,6 +55,8 @@ class LogEntry(BaseModel):
     rpe: int = Field(ge=1, le=10, description="Perceived effort, 1 (very easy) to 10 (max).")
     discomfort: int = Field(ge=0, le=10, description="Discomfort or pain, 0 (none) to 10.")
     note: str = Field("", max_length=500, description="Anything worth remembering.")
+    area: Area | None = Field(None, description="Where it hurt: foot, achilles, calf, shin, "
+                                                "knee, thigh, hamstring, hip or back.")
     logged_at: datetime = Field(description="When the entry was written.")
 
     @field_validator("start", "logged_at")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -26,11 +26,11 @@ from pydantic import (
 from scheduler.core.explanation import ExplanationItem
 
 __all__ = [
-    "Kind", "KEY_KINDS", "RUN_KINDS", "Level", "Weekday", "WEEKDAYS", "Status",
+    "Kind", "KINDS_TEXT", "KEY_KINDS", "RUN_KINDS", "Level", "Weekday", "WEEKDAYS", "Status",
     "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
     "Request", "Drill", "register_hard_rules", "hard_rule_keys", "clock_minutes",
     "PlannedSession", "Schedule", "LEVELS", "LevelDosing", "MAX_BUSY_CALENDARS",
-    "MAX_BUSY_INTERVALS", "PLAN_FOUND",
+    "MAX_BUSY_INTERVALS", "PLAN_FOUND", "Area", "AREAS",
 ]
 
 
@@ -40,10 +40,14 @@ class Kind(StrEnum):
     hill = "hill"
     long = "long"
     plyo = "plyo"
+    strength = "strength"
+    race = "race"
 
 
-KEY_KINDS = frozenset({Kind.tempo, Kind.hill, Kind.long})
-RUN_KINDS = frozenset({Kind.easy, Kind.tempo, Kind.hill, Kind.long})
+KINDS_TEXT = "easy, tempo, hill, long, plyo, strength or race"
+# A race is a key session and a run: it counts against one run a day and the hard days.
+KEY_KINDS = frozenset({Kind.tempo, Kind.hill, Kind.long, Kind.race})
+RUN_KINDS = frozenset({Kind.easy, Kind.tempo, Kind.hill, Kind.long, Kind.race})
 
 Level = Literal["beginner", "intermediate", "advanced"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -52,7 +56,10 @@ Status = Literal["planned", "done", "missed", "dropped"]
 # The solve outcomes that come with a plan: proven best, or the best found in time.
 PLAN_FOUND = ("optimal", "feasible")
 TimeOfDay = Literal["morning", "midday", "evening"]
-ContextKind = Literal["easy", "tempo", "hill", "long", "plyo", "race", "rest"]
+ContextKind = Literal["easy", "tempo", "hill", "long", "plyo", "strength", "race", "rest"]
+# Where a runner can feel pain, and what a drill or strength exercise loads.
+Area = Literal["foot", "achilles", "calf", "shin", "knee", "thigh", "hamstring", "hip", "back"]
+AREAS: tuple[Area, ...] = get_args(Area)
 # What one week is planned around at most (DESIGN.md, "Web app safety"): each calendar
 # costs a fetch, each busy interval solver and page work.
 MAX_BUSY_CALENDARS = 10
@@ -145,7 +152,7 @@ class BusyInterval(_Strict):
 
 
 class SessionRequest(_Strict):
-    kind: Kind = Field(description="easy, tempo, hill, long or plyo.")
+    kind: Kind = Field(description=KINDS_TEXT + ".")
     minutes: int = Field(ge=5, le=360, description="Duration in minutes (5 to 360).")
     id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9._@-]{1,120}$",
@@ -168,7 +175,8 @@ class SessionRequest(_Strict):
         if value and kind is not None and kind is not Kind.plyo:
             what = ("ground contacts" if info.field_name == "contacts"
                     else "drill intensity")
-            raise ValueError(f"a{'n' if kind is Kind.easy else ''} {kind} run has no {what}; "
+            noun = "run" if kind in RUN_KINDS - {Kind.race} else "session"
+            raise ValueError(f"a{'n' if kind is Kind.easy else ''} {kind} {noun} has no {what}; "
                              f"give {info.field_name} on plyo sessions only")
         return value
 
@@ -282,7 +290,7 @@ class Drill(_Strict):
 
 class PlannedSession(_Strict):
     id: str = Field(description="Stable id, also the calendar UID.")
-    kind: Kind = Field(description="easy, tempo, hill, long or plyo.")
+    kind: Kind = Field(description=KINDS_TEXT + ".")
     key: bool = Field(description="True for key workouts (tempo, hill, long).")
     start: datetime = Field(description="Start with the runner's UTC offset.")
     end: datetime = Field(description="End with the runner's UTC offset.")

@@ -64,7 +64,7 @@ class DroppedItem(_Item):
 
     type: Literal["dropped"] = Field("dropped", description="Always 'dropped'.")
     session: str = Field(description="Id of the session given up.")
-    kind: str = Field(description="Its kind: easy, tempo, hill, long or plyo.")
+    kind: str = Field(description="Its kind: easy, tempo, hill, long, plyo, strength or race.")
     rules: list[str] = Field(description="Keys of the hard rules that cannot all hold with "
                                          "every session in.")
     text: str = Field(description="What was dropped and why, in a sentence.")

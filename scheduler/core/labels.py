@@ -47,6 +47,14 @@ LABELS: dict[Kind, KindLabels] = {
         "spring off quickly; stop a set when landings get loud or sloppy. Use grass, a "
         "track or a sprung floor rather than concrete, in cushioned but responsive shoes. "
         "Finish with a few minutes of walking and calf mobility."),
+    Kind.strength: KindLabels(
+        "Strength", "strength session", "strength sessions", "Strength session",
+        "Low-impact strength work: slow, controlled reps with good form, no jumping. "
+        "Stop any exercise that causes pain."),
+    Kind.race: KindLabels(
+        "Race", "race", "races", "Race",
+        "Race day: warm up 15-20 min easy with a few strides, start controlled, and "
+        "recover with easy days after."),
 }
 
 # Fixed English names, Monday first (strftime's %a follows the process locale).

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from scheduler.core.domain import KEY_KINDS, LEVELS, Drill, Kind, Request
+from scheduler.core.domain import KEY_KINDS, LEVELS, RUN_KINDS, Drill, Kind, Request
 from scheduler.core.drills import plyo_drills
 from scheduler.core.labels import runner_slug
 
@@ -29,7 +29,7 @@ class SessionSpec:
 
     @property
     def is_run(self) -> bool:
-        return self.kind is not Kind.plyo
+        return self.kind in RUN_KINDS
 
 
 def session_id(request: Request, kind: Kind, number: int) -> str:
