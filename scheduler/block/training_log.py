@@ -28,7 +28,15 @@ from scheduler.block.progression import (
     adjust_doses,
     get_progression_settings,
 )
-from scheduler.core.domain import KINDS_TEXT, LEVELS, Area, Kind, PlannedSession, Request, SessionRequest
+from scheduler.core.domain import (
+    KINDS_TEXT,
+    LEVELS,
+    Area,
+    Kind,
+    PlannedSession,
+    Request,
+    SessionRequest,
+)
 from scheduler.core.drills import LEVEL_INTENSITY, Intensity, intensity_of
 from scheduler.core.errors import BadRequest
 from scheduler.core.io import parse_model, read_json, write_text
