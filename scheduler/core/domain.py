@@ -164,17 +164,23 @@ class SessionRequest(_Strict):
     intensity: Literal["low", "moderate", "high"] | None = Field(
         None, description="Plyo drill intensity class (low, moderate, high); default by level."
     )
+    avoid: list[Area] = Field(
+        default_factory=list, max_length=len(AREAS),
+        description="Body areas (e.g. achilles) whose drills this plyo session leaves out, "
+                    "after pain there.",
+    )
 
-    @field_validator("contacts", "intensity")
+    @field_validator("contacts", "intensity", "avoid")
     @classmethod
-    def _plyo_only(cls, value: int | str | None, info: ValidationInfo) -> int | str | None:
+    def _plyo_only(cls, value: int | str | list[Area] | None, info: ValidationInfo
+                   ) -> int | str | list[Area] | None:
         # A run's contacts or drill intensity would be silently ignored (or counted against
         # the weekly cap by a reader who trusts them); contacts 0 is allowed, as a schedule
         # writes it for runs.
         kind = info.data.get("kind")  # absent when the kind itself was invalid
         if value and kind is not None and kind is not Kind.plyo:
-            what = ("ground contacts" if info.field_name == "contacts"
-                    else "drill intensity")
+            what = {"contacts": "ground contacts", "intensity": "drill intensity",
+                    "avoid": "drills to avoid"}[info.field_name or ""]
             noun = "run" if kind in RUN_KINDS - {Kind.race} else "session"
             raise ValueError(f"a{'n' if kind is Kind.easy else ''} {kind} {noun} has no {what}; "
                              f"give {info.field_name} on plyo sessions only")

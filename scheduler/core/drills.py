@@ -11,13 +11,14 @@ capped.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Literal, get_args
 
-from scheduler.core.domain import Drill
+from scheduler.core.domain import AREAS, Area, Drill
 
 __all__ = [
     "Intensity", "INTENSITIES", "LEVEL_INTENSITY", "LibraryDrill", "drill_library",
@@ -63,6 +64,11 @@ class LibraryDrill:
     cues: str
     surface: str
     equipment: str = ""
+    loads: tuple[Area, ...] = ()
+
+    def spares(self, avoid: Collection[Area]) -> bool:
+        """Whether the drill leaves every area in `avoid` alone."""
+        return not set(self.loads) & set(avoid)
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +77,11 @@ def drill_library() -> dict[str, LibraryDrill]:
     text = resources.files("scheduler.core").joinpath("drills.toml").read_text(encoding="utf-8")
     library: dict[str, LibraryDrill] = {}
     for raw in tomllib.loads(text)["drill"]:
-        drill = LibraryDrill(**raw)
+        drill = LibraryDrill(**{**raw, "loads": tuple(raw.get("loads", ()))})
+        unknown = sorted(set(drill.loads) - set(AREAS))
+        if unknown:
+            raise ValueError(f"drills.toml: '{drill.name}' loads unknown area(s) "
+                             f"{', '.join(unknown)}; use {', '.join(AREAS)}")
         if drill.intensity not in INTENSITIES:
             raise ValueError(f"drills.toml: '{drill.name}' has unknown intensity "
                              f"'{drill.intensity}'")
@@ -96,17 +106,20 @@ def drills_of(intensity: Intensity) -> list[LibraryDrill]:
     return drills_in(drill_library(), intensity)
 
 
-def choose_drills(intensity: Intensity, rotation: int = 0) -> list[LibraryDrill]:
+def choose_drills(intensity: Intensity, rotation: int = 0,
+                  avoid: Collection[Area] = ()) -> list[LibraryDrill]:
     """The drills of a session of `intensity`, rotated `rotation` steps through the library.
 
     Each slot takes consecutive drills of its class starting at `rotation`, so rotations
     r and r + 1 lead with different drills; from one full set up, the lead drill of the
-    session's class gets contacts, so consecutive weeks never get the same list.
+    session's class gets contacts, so consecutive weeks never get the same list. Drills
+    that load an area in `avoid` (logged pain) are left out: a slot takes fewer drills
+    when too few of its class spare the area, none when none do.
     """
     chosen: list[LibraryDrill] = []
     for cls, count in PATTERNS[intensity]:
-        pool = drills_of(cls)
-        chosen.extend(pool[(rotation + i) % len(pool)] for i in range(count))
+        pool = [d for d in drills_of(cls) if d.spares(avoid)]
+        chosen.extend(pool[(rotation + i) % len(pool)] for i in range(min(count, len(pool))))
     return chosen
 
 
@@ -152,9 +165,13 @@ def week_rotation(week_start: date | None) -> int:
 
 
 def plyo_drills(level: str, contacts: int, intensity: Intensity | None = None,
-                week_start: date | None = None) -> list[Drill]:
-    """The drills of one plyo session: its class (default by level), rotated by week."""
-    chosen = choose_drills(intensity or LEVEL_INTENSITY[level], week_rotation(week_start))
+                week_start: date | None = None, avoid: Collection[Area] = ()) -> list[Drill]:
+    """The drills of one plyo session: its class (default by level), rotated by week,
+    without drills that load an area in `avoid`."""
+    chosen = choose_drills(intensity or LEVEL_INTENSITY[level], week_rotation(week_start),
+                           avoid)
+    if not chosen:
+        raise ValueError(f"no drill in the library spares {', '.join(sorted(avoid))}")
     return split_contacts(chosen, contacts)
 
 

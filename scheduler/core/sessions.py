@@ -57,7 +57,8 @@ def session_specs(request: Request) -> list[SessionSpec]:
         if wanted.kind is Kind.plyo:
             level = request.runner.level
             contacts = LEVELS[level].contacts_low if wanted.contacts is None else wanted.contacts
-            drills = tuple(plyo_drills(level, contacts, wanted.intensity, request.week_start))
+            drills = tuple(plyo_drills(level, contacts, wanted.intensity, request.week_start,
+                                          wanted.avoid))
         specs.append(SessionSpec(sid, wanted.kind, wanted.minutes, contacts, drills))
     taken = [s.id for s in specs]
     if len(taken) != len(set(taken)):
