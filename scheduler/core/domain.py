@@ -166,8 +166,8 @@ class SessionRequest(_Strict):
     )
     avoid: list[Area] = Field(
         default_factory=list, max_length=len(AREAS),
-        description="Body areas (e.g. achilles) whose drills this plyo session leaves out, "
-                    "after pain there.",
+        description="Body areas (e.g. achilles) whose drills or exercises this plyo or "
+                    "strength session leaves out, after pain there.",
     )
 
     @field_validator("contacts", "intensity", "avoid")
@@ -176,14 +176,16 @@ class SessionRequest(_Strict):
                    ) -> int | str | list[Area] | None:
         # A run's contacts or drill intensity would be silently ignored (or counted against
         # the weekly cap by a reader who trusts them); contacts 0 is allowed, as a schedule
-        # writes it for runs.
+        # writes it for runs. A strength session has exercises to leave out, no contacts.
         kind = info.data.get("kind")  # absent when the kind itself was invalid
-        if value and kind is not None and kind is not Kind.plyo:
+        allowed = {Kind.plyo, Kind.strength} if info.field_name == "avoid" else {Kind.plyo}
+        if value and kind is not None and kind not in allowed:
             what = {"contacts": "ground contacts", "intensity": "drill intensity",
                     "avoid": "drills to avoid"}[info.field_name or ""]
             noun = "run" if kind in RUN_KINDS - {Kind.race} else "session"
             raise ValueError(f"a{'n' if kind is Kind.easy else ''} {kind} {noun} has no {what}; "
-                             f"give {info.field_name} on plyo sessions only")
+                             f"give {info.field_name} on "
+                             f"{' or '.join(sorted(allowed))} sessions only")
         return value
 
 
@@ -289,9 +291,23 @@ class Request(_Strict):
 
 
 class Drill(_Strict):
-    name: str = Field(description="Drill name, e.g. 'pogo hops'.")
+    name: str = Field(description="Drill or exercise name, e.g. 'pogo hops', 'wall sit'.")
     sets: int = Field(ge=1, description="Number of sets.")
-    reps: int = Field(ge=1, description="Ground contacts per set.")
+    reps: int = Field(ge=1, description="Ground contacts per set (plyo), repetitions per set "
+                                        "(strength; 1 for a hold).")
+    seconds: int | None = Field(
+        None, ge=1, le=600, exclude_if=lambda value: value is None,
+        description="How long each hold lasts; absent for reps (and then not written, so a "
+                    "drill of reps reads as it always did).",
+    )
+
+    @property
+    def dose(self) -> str:
+        """'3×10' for reps, '3×30 s' for a hold ('3×2×30 s' for two holds a set)."""
+        if self.seconds is None:
+            return f"{self.sets}×{self.reps}"
+        holds = f"{self.reps}×" if self.reps > 1 else ""
+        return f"{self.sets}×{holds}{self.seconds} s"
 
 
 class PlannedSession(_Strict):

@@ -9,6 +9,7 @@ from datetime import date
 from scheduler.core.domain import KEY_KINDS, LEVELS, RUN_KINDS, Drill, Kind, Request
 from scheduler.core.drills import plyo_drills
 from scheduler.core.labels import runner_slug
+from scheduler.core.strength import strength_exercises
 
 __all__ = ["SessionSpec", "session_specs", "session_id", "id_in_week"]
 
@@ -46,7 +47,8 @@ def id_in_week(stem: str, week_start: date) -> str:
 
 
 def session_specs(request: Request) -> list[SessionSpec]:
-    """One spec per requested session; plyo contacts default to the low end of the level."""
+    """One spec per requested session; plyo contacts default to the low end of the level,
+    a strength session gets the week's exercises from the strength library."""
     counts: Counter[Kind] = Counter()
     specs = []
     for wanted in request.sessions:
@@ -59,6 +61,8 @@ def session_specs(request: Request) -> list[SessionSpec]:
             contacts = LEVELS[level].contacts_low if wanted.contacts is None else wanted.contacts
             drills = tuple(plyo_drills(level, contacts, wanted.intensity, request.week_start,
                                           wanted.avoid))
+        elif wanted.kind is Kind.strength:
+            drills = tuple(strength_exercises(request.week_start, wanted.avoid))
         specs.append(SessionSpec(sid, wanted.kind, wanted.minutes, contacts, drills))
     taken = [s.id for s in specs]
     if len(taken) != len(set(taken)):

@@ -21,6 +21,7 @@ from icalendar.timezone import is_utc
 
 from scheduler.core.domain import Kind, PlannedSession, Schedule
 from scheduler.core.labels import LABELS
+from scheduler.core.strength import strength_description
 
 __all__ = ["schedule_to_ics", "session_title", "session_description", "calendar_for",
            "session_event", "add_timezone", "calendar_text"]
@@ -39,6 +40,8 @@ def session_title(session: PlannedSession) -> str:
 
 def session_description(session: PlannedSession) -> str:
     lines = [LABELS[session.kind].note]
+    if session.kind is Kind.strength:  # each exercise with its dose and how to do it
+        return "\n".join([*lines, "", strength_description(session.drills)])
     if session.drills:
         lines.append("")
         lines.extend(f"- {d.name}: {d.sets} x {d.reps}" for d in session.drills)
