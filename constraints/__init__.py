@@ -25,6 +25,7 @@ from constraints.no_plyo_before_key import NoPlyoBeforeKey
 from constraints.one_run_per_day import OneRunPerDay
 from constraints.plyo_after_easy import PlyoAfterEasy
 from constraints.plyo_gap import PlyoGap
+from constraints.race_taper import RaceTaper
 from constraints.rest_days import RestDays
 from constraints.spread_key_workouts import SpreadKeyWorkouts
 from constraints.time_of_day import TimeOfDay
@@ -48,6 +49,7 @@ HARD_RULES: tuple[Rule, ...] = (
     PlyoGap(),
     NoConsecutiveKeyDays(),
     RestDays(),
+    RaceTaper(),
 )
 # Soft
 SOFT_RULES: tuple[Rule, ...] = (

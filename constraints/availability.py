@@ -73,8 +73,9 @@ class Availability(Rule):
         buffer = problem.request.rules.buffer_minutes
         out = []
         for s in view.counted:
-            if s.status != "planned":
-                continue  # done sessions happened; the calendar may have changed since
+            if s.status != "planned" or s.kind is Kind.race:
+                continue  # done sessions happened (the calendar may have changed since); a
+                # race is when it is
             start, end = view.week.minute(s.start), view.week.minute(s.end)
             if not any(w.start <= start and end <= w.end for w in problem.windows):
                 out.append(Violation(self.key, (s.id,), (
@@ -84,8 +85,10 @@ class Availability(Rule):
         return out
 
     def day_counts(self, problem: WeekProblem) -> DayCounts:
-        return DayCounts(days_of={s.id: frozenset(fit_days(s.minutes, problem.windows))
-                                  for s in problem.specs})
+        week = problem.week
+        return DayCounts(days_of={s.id: frozenset(
+            fit_days(s.minutes, problem.windows) if s.at is None
+            else [week.day_of(week.at(s.at))]) for s in problem.specs})  # a race: its day
 
     # --- in words -------------------------------------------------------------------------
     def sentence(self, problem: WeekProblem, specs: Sequence[SessionSpec],
@@ -93,6 +96,7 @@ class Availability(Rule):
         """The free time, and on which days each session (and what the other rules of the
         conflict need of the free time) fits."""
         request, week, windows = problem.request, problem.week, problem.windows
+        specs = [s for s in specs if s.at is None]  # a race is when it is, free or not
         alone = [r.key for r in core] == [self.key]  # then no other rule to say "but" to
         if not windows:
             lead = "You have" if alone else "But you have"

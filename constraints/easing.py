@@ -11,6 +11,7 @@ JSON (a fix item's `change`), that anyone can re-plan with (`apply_change`):
     availability.DAY += HH:MM-HH:MM        a new free window on a day that has none
     rules.FIELD = N                        a rule's number (buffer_minutes, rest_days, ...)
     plyo.contacts <= N                     no plyo session holds more than N ground contacts
+    races[I].priority = P                  race I gets priority P (A, B or C)
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from scheduler.core.domain import Kind, Request, RuleSettings, Weekday
 from scheduler.core.explanation import FixItem
 from scheduler.core.labels import clock_text
 from scheduler.core.problem import WeekProblem
+from scheduler.core.sessions import session_specs
 
 __all__ = ["Fix", "Trial", "WindowSide", "apply_change", "change_kind", "first_fitting",
            "smallest", "window_change", "new_window_change", "rule_number",
            "read_rule_number", "RULE_OFF", "DROP", "WIDEN", "ADD_WINDOW", "RULE_NUMBER",
-           "CONTACTS_CAP"]
+           "CONTACTS_CAP", "RACE_PRIORITY", "race_priority_change"]
 
 # A rule's number: the whole-number fields of `rules`.
 RULE_FIELDS = tuple(name for name, field in RuleSettings.model_fields.items()
@@ -40,6 +42,7 @@ WIDEN = re.compile(r"availability\.(\w{3})\[(\d+)\] = (\d\d:\d\d)-(\d\d:\d\d)")
 ADD_WINDOW = re.compile(r"availability\.(\w{3}) \+= (\d\d:\d\d)-(\d\d:\d\d)")
 RULE_NUMBER = re.compile(rf"rules\.({'|'.join(RULE_FIELDS)}) = (\d+)")
 CONTACTS_CAP = re.compile(r"plyo\.contacts <= (\d+)")
+RACE_PRIORITY = re.compile(r"races\[(\d+)\]\.priority = ([ABC])")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,11 @@ def rule_number(field: str, value: int) -> str:
     return f"rules.{field} = {value}"
 
 
+def race_priority_change(index: int, priority: str) -> str:
+    """The change that gives race `index` of `races` another priority."""
+    return f"races[{index}].priority = {priority}"
+
+
 def read_rule_number(change: str, field: str) -> int | None:
     """The value a `rules.<field> = N` change sets, or None for any other change."""
     m = RULE_NUMBER.fullmatch(change)
@@ -117,7 +125,7 @@ def apply_change(problem: WeekProblem, change: str) -> Request:
         data["rules"]["off"] = sorted({*data["rules"]["off"], m.group(1)})
     elif m := DROP.fullmatch(change):
         # Spell out every id first, so dropping one does not renumber the others.
-        for wanted, spec in zip(data["sessions"], problem.specs, strict=True):
+        for wanted, spec in zip(data["sessions"], session_specs(problem.request), strict=True):
             wanted["id"] = spec.id
         kept = [s for s in data["sessions"] if s["id"] != m.group(1)]
         if len(kept) == len(data["sessions"]):
@@ -131,9 +139,11 @@ def apply_change(problem: WeekProblem, change: str) -> Request:
     elif m := RULE_NUMBER.fullmatch(change):
         data["rules"][m.group(1)] = int(m.group(2))
     elif m := CONTACTS_CAP.fullmatch(change):
-        for wanted, spec in zip(data["sessions"], problem.specs, strict=True):
+        for wanted, spec in zip(data["sessions"], session_specs(problem.request), strict=True):
             if spec.kind is Kind.plyo:
                 wanted["contacts"] = min(spec.contacts, int(m.group(1)))
+    elif (m := RACE_PRIORITY.fullmatch(change)) and int(m.group(1)) < len(data["races"]):
+        data["races"][int(m.group(1))]["priority"] = m.group(2)
     else:
         raise ValueError(f"unknown change {change!r}")
     return Request.model_validate(data)

@@ -27,7 +27,9 @@ from scheduler.core.explanation import (
 )
 from scheduler.core.io import load_request, write_text
 from scheduler.core.problem import WeekProblem
+from scheduler.core.races import race_clashes
 from scheduler.core.settings import get_settings
+from scheduler.core.week import Week
 from scheduler.explain.headline import headline
 from scheduler.export.ics import schedule_to_ics
 from scheduler.export.text import say_written, week_table
@@ -106,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     request = load_request(args.request)
     request, warnings = with_calendars(request, from_current_directory(args.busy),
                                        base_dir=args.request.parent)
-    for warning in warnings:
+    for warning in [*warnings, *race_clashes(request, Week(request.week_start, request.tz))]:
         print(f"warning: {warning}", file=sys.stderr)
     adapted: list[str] = []
     if args.log:
@@ -132,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.ics, schedule_to_ics(schedule))
         written.append((args.ics, "calendar"))
     print(week_table(schedule))
+    if schedule.changes:  # what the taper before a race shortened or dropped, and why
+        print()
+        print("Changed from what you asked:")
+        print("\n".join(_wrap(c["text"], "  - ", "    ") for c in schedule.changes))
     if adapted:
         print()
         print("From your training log:")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,7 +30,8 @@ __all__ = [
     "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
     "Request", "Drill", "register_hard_rules", "hard_rule_keys", "clock_minutes",
     "PlannedSession", "Schedule", "LEVELS", "LevelDosing", "MAX_BUSY_CALENDARS",
-    "MAX_BUSY_INTERVALS", "PLAN_FOUND", "Area", "AREAS",
+    "MAX_BUSY_INTERVALS", "PLAN_FOUND", "Area", "AREAS", "RaceRequest", "Priority",
+    "RACE_HORIZON_DAYS", "MAX_RACES",
 ]
 
 
@@ -64,6 +65,11 @@ AREAS: tuple[Area, ...] = get_args(Area)
 # costs a fetch, each busy interval solver and page work.
 MAX_BUSY_CALENDARS = 10
 MAX_BUSY_INTERVALS = 2_000
+# Races a week is planned around: those in it and up to 4 weeks after it (a taper reaches
+# two weeks back; a plan a month out already knows the race).
+RACE_HORIZON_DAYS = 7 + 28
+MAX_RACES = 10
+Priority = Literal["A", "B", "C"]
 
 
 class LevelDosing(BaseModel):
@@ -152,7 +158,7 @@ class BusyInterval(_Strict):
 
 
 class SessionRequest(_Strict):
-    kind: Kind = Field(description=KINDS_TEXT + ".")
+    kind: Kind = Field(description=KINDS_TEXT + " (a race goes in `races`).")
     minutes: int = Field(ge=5, le=360, description="Duration in minutes (5 to 360).")
     id: str | None = Field(
         None, pattern=r"^[A-Za-z0-9._@-]{1,120}$",
@@ -170,6 +176,15 @@ class SessionRequest(_Strict):
                     "strength session leaves out, after pain there.",
     )
 
+    @field_validator("kind")
+    @classmethod
+    def _not_a_race(cls, value: Kind) -> Kind:
+        # A race is not placed by the planner: it has a date and a start of its own.
+        if value is Kind.race:
+            raise ValueError("a race is not a session to place; give it in 'races' with its "
+                             "date, start, minutes, name and priority")
+        return value
+
     @field_validator("contacts", "intensity", "avoid")
     @classmethod
     def _plyo_only(cls, value: int | str | list[Area] | None, info: ValidationInfo
@@ -186,6 +201,26 @@ class SessionRequest(_Strict):
             raise ValueError(f"a{'n' if kind is Kind.easy else ''} {kind} {noun} has no {what}; "
                              f"give {info.field_name} on "
                              f"{' or '.join(sorted(allowed))} sessions only")
+        return value
+
+
+RaceDay = date  # the field below is named `date`, which would hide the type in the class
+
+
+class RaceRequest(_Strict):
+    date: RaceDay = Field(description="Race day, local, e.g. 2026-12-13.")
+    start: str = Field(description="Local start time HH:MM, e.g. 09:00.")
+    minutes: int = Field(ge=5, le=720, description="Expected race time in minutes (5 to 720).")
+    name: str = Field("Race", min_length=1, max_length=80, description="e.g. 'City 10k'.")
+    priority: Priority = Field(
+        "B", description="A: the goal race (full taper); B: a tune-up; C: a training race."
+    )
+
+    @field_validator("start")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if clock_minutes(value) >= 24 * 60:
+            raise ValueError(f"'{value}' is not a start time; use HH:MM between 00:00 and 23:59")
         return value
 
 
@@ -248,6 +283,11 @@ class Request(_Strict):
     context: Context = Field(default_factory=Context, description="The days around this week.")
     rules: RuleSettings = Field(default_factory=RuleSettings, description="Rule parameters.")
     preferences: Preferences = Field(default_factory=Preferences, description="Soft wishes.")
+    races: list[RaceRequest] = Field(
+        default_factory=list, max_length=MAX_RACES,
+        description="Races in this week or up to 4 weeks after it: fixed in time, with a "
+                    "taper before them and easy days after.",
+    )
 
     @field_validator("week_start")
     @classmethod
@@ -266,10 +306,12 @@ class Request(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> Request:
+    def _consistent(self, info: ValidationInfo) -> Request:
         ids = [s.id for s in self.sessions if s.id]
         if len(ids) != len(set(ids)):
             raise ValueError("session ids must be unique")
+        # A block's first week may name races in any of its weeks (validation context).
+        self._races_in_range((info.context or {}).get("weeks", 1))
         known = hard_rule_keys() if self.rules.off else ()
         unknown = sorted(set(self.rules.off) - set(known))
         if unknown:
@@ -278,6 +320,16 @@ class Request(_Strict):
                 f"known: {', '.join(known)}"
             )
         return self
+
+    def _races_in_range(self, weeks: int) -> None:
+        first = self.week_start
+        last = first + timedelta(days=RACE_HORIZON_DAYS - 7 + 7 * weeks - 1)
+        span = "this week" if weeks == 1 else f"these {weeks} weeks"
+        for i, race in enumerate(self.races):
+            if not first <= race.date <= last:
+                raise ValueError(
+                    f"races[{i}].date {race.date} is outside the races {span} can be "
+                    f"planned around: from {first} (the Monday) to {last} (4 weeks after)")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -44,9 +44,10 @@ def read_json(path: Path) -> Any:
         raise BadRequest(f"File '{path}' is nested too deeply to be a request.") from None
 
 
-def parse_model(model: type[M], data: Any, source: str) -> M:
+def parse_model(model: type[M], data: Any, source: str,
+                context: dict[str, Any] | None = None) -> M:
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as err:
         sentences = validation_sentences(err)
         more = len(sentences) - MAX_SENTENCES
@@ -56,8 +57,10 @@ def parse_model(model: type[M], data: Any, source: str) -> M:
         raise BadRequest(f"{source}: " + " ".join(sentences)) from None
 
 
-def load_request(path: Path) -> Request:
-    request = parse_model(Request, read_json(path), str(path))
+def load_request(path: Path, weeks: int = 1) -> Request:
+    """The request in a file; `weeks` > 1 for a block's first week, whose races may fall
+    in any of its weeks."""
+    request = parse_model(Request, read_json(path), str(path), {"weeks": weeks})
     try:
         session_specs(request)  # generated ids must not collide with given ones
     except ValueError as err:

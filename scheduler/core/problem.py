@@ -13,8 +13,9 @@ from dataclasses import dataclass, replace
 
 from scheduler.core.availability import FreeWindow, free_windows
 from scheduler.core.domain import Context, Request
-from scheduler.core.sessions import SessionSpec, session_specs
+from scheduler.core.sessions import SessionSpec
 from scheduler.core.settings import Settings, get_settings
+from scheduler.core.taper import week_specs
 from scheduler.core.week import Week
 
 __all__ = ["WeekProblem"]
@@ -27,7 +28,7 @@ class WeekProblem:
     request: Request
     settings: Settings
     week: Week
-    specs: tuple[SessionSpec, ...]  # one per requested session, in request order
+    specs: tuple[SessionSpec, ...]  # the requested sessions as tapered, then the races
     windows: tuple[FreeWindow, ...]  # free time at the request's own buffer
 
     @classmethod
@@ -35,7 +36,7 @@ class WeekProblem:
         """The problem of a request, under `settings` (the environment's by default).
         Raises ValueError when generated session ids collide with given ones."""
         week = Week(request.week_start, request.tz)
-        return cls(request, settings or get_settings(), week, tuple(session_specs(request)),
+        return cls(request, settings or get_settings(), week, tuple(week_specs(request, week)),
                    tuple(free_windows(request, week)))
 
     def changed(self, request: Request) -> WeekProblem:

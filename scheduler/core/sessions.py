@@ -23,6 +23,7 @@ class SessionSpec:
     minutes: int
     contacts: int = 0
     drills: tuple[Drill, ...] = field(default=())
+    at: int | None = None  # a fixed start on the week line (a race), else the planner's
 
     @property
     def key(self) -> bool:

@@ -47,7 +47,9 @@ class WeekVars:
         self.week = problem.week
         self.specs = list(problem.specs if specs is None else specs)
         self.windows = problem.windows
-        self.pinned = dict(pinned or {})
+        # A race starts when it starts, in a plan, a re-plan or an explanation alike.
+        fixed = {s.id: s.at for s in problem.specs if s.at is not None}
+        self.pinned = {**fixed, **(pinned or {})}
         self.optional = set(optional)
         self.true = model.new_constant(1)
         self.settled = dict(settled or {})

@@ -53,6 +53,7 @@ def plan_with_drops(problem: WeekProblem) -> Schedule:
     schedule = plan_week(problem)
     if schedule.status != "infeasible":
         return schedule
+    specs = [s for s in specs if s.at is None]  # a race stays: the week is planned around it
     wm = build_week_model(problem, optional={s.id for s in specs},
                           settled=rules_as_asked(request))
     soft = sum(t.weight * t.literal for t in wm.terms)

@@ -59,8 +59,8 @@ def _drops(conflict: Conflict, probe: WeekProbe) -> list[Fix]:
     priority = probe.problem.settings.drop_priority
     fixes = []
     for spec in probe.specs:
-        if spec.id not in conflict.sessions:
-            continue
+        if spec.id not in conflict.sessions or spec.at is not None:
+            continue  # a race is not given up to fit training around it
         others = [s.id for s in probe.specs if s is not spec]
         if probe.check(probe.rules, others) is Verdict.fits:
             text = (f"Drop the {LABELS[spec.kind].noun} ({spec.minutes} min, {spec.id}) "

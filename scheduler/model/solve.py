@@ -19,6 +19,7 @@ from scheduler.core.domain import PLAN_FOUND, PlannedSession, Request, Schedule
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
 from scheduler.core.settings import Settings
+from scheduler.core.taper import taper_changes
 from scheduler.core.variables import WeekVars
 
 __all__ = ["WeekModel", "build_week_model", "new_solver", "plan_week",
@@ -171,6 +172,7 @@ def solve_request(problem: WeekProblem) -> Solved:
         return Solved(schedule, None)
     schedule.sessions = extract_sessions(wm, solver)
     schedule.penalties = soft_penalties(problem, schedule)
+    schedule.changes = taper_changes(request, schedule)  # what a race's taper cut
     return Solved(schedule, round(solver.objective_value))
 
 
