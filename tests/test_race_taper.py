@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from constraints import rule_by_key
 from scheduler.core.domain import Drill, Request
-from scheduler.core.io import parse_model
 from scheduler.core.errors import BadRequest
+from scheduler.core.io import parse_model
 from scheduler.core.problem import WeekProblem
 from scheduler.core.races import race_clashes
 from tests.weeks import WEEK, placed, request, schedule, session, solve
