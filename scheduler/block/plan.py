@@ -32,6 +32,7 @@ from scheduler.block.progression import (
     get_progression_settings,
     plan_progression,
 )
+from scheduler.block.race_weeks import bend_for_races, races_seen
 from scheduler.block.training_log import TrainingLog, verdict
 from scheduler.core.domain import (
     KEY_KINDS,
@@ -48,6 +49,7 @@ from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import id_in_week
 from scheduler.core.settings import Settings
+from scheduler.core.taper import taper_changes
 from scheduler.core.variables import WeekVars
 from scheduler.core.week import Week
 from scheduler.model.solve import (
@@ -114,6 +116,7 @@ def week_requests(request: Request, targets: list[WeekTarget], plyo_minutes: int
         )
         out.append(request.model_copy(update={
             "week_start": week_start, "sessions": sessions, "context": context,
+            "races": races_seen(request, i),
         }))
     return out
 
@@ -197,6 +200,7 @@ def _schedules(problems: list[WeekProblem], placed: list[list[PlannedSession]], 
                             status=status, sessions=sessions,  # type: ignore[arg-type]
                             request=planned.request)
         schedule.penalties = soft_penalties(planned, schedule)
+        schedule.changes = taper_changes(planned.request, schedule)
         out.append(schedule)
     return out
 
@@ -282,6 +286,7 @@ def solve_block(
     while True:
         targets = plan_progression(request.runner.level, weeks, request.contacts_cap,
                                    settings=ps, max_sessions=limit, adjustments=adjustments)
+        targets = bend_for_races(targets, request)  # taper before an A race, recovery after
         requests = week_requests(request, targets, minutes)
         if prepare is not None:
             requests = [prepare(r) for r in requests]

@@ -40,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    request = load_request(args.request)
+    request = load_request(args.request, weeks=args.weeks)  # races may fall in any week
     log = load_log(args.log) if args.log else None
     warnings: list[str] = []
     fetched: dict[str, bytes] = {}  # each calendar read once, every week from that reading
@@ -90,6 +90,11 @@ def block_table(block: BlockPlan) -> str:
                      f"{target.contacts:>8}  {kind:<10} {strides:<8} {when or '-'}")
     if any(target.deload for target in block.progression):  # explain the * only if shown
         lines += ["", "* lighter week: technique only"]
+    races = [f"{r.name} ({r.priority}) {r.date:%a %d %b} {r.start}" for week in block.weeks
+             if week.request for r in week.request.races
+             if 0 <= (r.date - week.week_start).days < 7]
+    if races:
+        lines += ["", "Races: " + ", ".join(races)]
     lines.append("")
     for target in block.progression:
         for note in target.notes:

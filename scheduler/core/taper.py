@@ -198,7 +198,7 @@ def _lighten_plyo(request: Request, kept: dict[str, SessionSpec], specs: list[Se
     plyos = [kept[s.id] for s in specs if s.kind is Kind.plyo and s.id in kept]
     total = sum(s.contacts for s in plyos)
     budget = math.floor(shares.contacts * usual_contacts(level) + 1e-9)
-    factor = min(1.0, budget / total) if total else 1.0
+    factor = min(1.0, budget / total) if total and shares.contacts_reason else 1.0
     top = INTENSITIES.index(shares.top_intensity)
     for spec in plyos:
         wanted = wanted_of[spec.id]
