@@ -24,6 +24,7 @@ from constraints.no_consecutive_key_days import NoConsecutiveKeyDays
 from constraints.no_plyo_before_key import NoPlyoBeforeKey
 from constraints.one_run_per_day import OneRunPerDay
 from constraints.plyo_after_easy import PlyoAfterEasy
+from constraints.plyo_fresh_legs import PlyoFreshLegs
 from constraints.plyo_gap import PlyoGap
 from constraints.race_taper import RaceTaper
 from constraints.rest_days import RestDays
@@ -56,6 +57,7 @@ SOFT_RULES: tuple[Rule, ...] = (
     LongRunDay(),
     TimeOfDay(),
     SpreadKeyWorkouts(),
+    PlyoFreshLegs(),
 )
 ALL_RULES = HARD_RULES + SOFT_RULES
 HARD_KEYS = tuple(r.key for r in HARD_RULES)

@@ -107,6 +107,12 @@ class Rule(ABC):
         it reaches across a week's edge; each week's own `post` did the rest."""
         return None
 
+    def penalties_across_weeks(self, model: cp_model.CpModel, weeks: Sequence[WeekVars]
+                               ) -> list[list[PenaltyTerm]]:
+        """A soft rule's penalty terms across the weeks of a block, one list per week (the
+        week whose check, with the context the block fills in, charges it); [] for none."""
+        return []
+
     def day_counts(self, problem: WeekProblem) -> DayCounts | None:
         """Counts over whole days that every plan keeping this rule obeys (see DayCounts)."""
         return None

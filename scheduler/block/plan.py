@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
-from constraints import ALL_RULES, HARD_RULES, PenaltyTerm, soft_penalties
+from constraints import ALL_RULES, HARD_RULES, SOFT_RULES, PenaltyTerm, soft_penalties
 from constraints.plyo_after_easy import PlyoAfterEasy
 from scheduler.block.progression import (
     Adjustment,
@@ -167,6 +167,10 @@ def build_block_model(problems: list[WeekProblem]) -> BlockModel:
         weeks.append(v)
     for rule in HARD_RULES:  # where a rule reaches across a week's edge
         rule.post_across_weeks(model, weeks)
+    for rule in SOFT_RULES:  # ... and where a preference does (paid in one week's terms)
+        for week_terms, more in zip(terms, rule.penalties_across_weeks(model, weeks),
+                                    strict=False):
+            week_terms.extend(more)
     model.minimize(sum(t.weight * t.literal for week_terms in terms for t in week_terms))
     return BlockModel(model, weeks, terms)
 

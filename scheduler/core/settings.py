@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     weight_spread_key: int = Field(
         4, ge=0, description="Penalty per pair of key workouts only one day apart."
     )
+    weight_plyo_fresh_legs: int = Field(
+        8, ge=0, description="Penalty per plyo session the day after a long run or hill session."
+    )
     weight_move_time: int = Field(
         1, ge=0, description="Re-plan: penalty for moving a session within its day."
     )
