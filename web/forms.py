@@ -17,12 +17,14 @@ from scheduler.core.domain import WEEKDAYS, Kind, Request
 from scheduler.core.labels import LABELS, day_name
 from scheduler.core.messages import validation_sentences
 
-__all__ = ["FORM_DAYS", "FORM_KINDS", "WeekForm", "default_form", "next_monday",
+__all__ = ["FORM_DAYS", "FORM_KINDS", "RACE_FIELDS", "WeekForm", "default_form", "next_monday",
            "form_to_request"]
 
 # The rows of the form: each weekday's free time, and how many sessions of each kind.
 FORM_DAYS: dict[str, str] = {code: day_name(code, full=True) for code in WEEKDAYS}
-FORM_KINDS = {kind.value: LABELS[kind].title for kind in Kind}
+FORM_KINDS = {kind.value: LABELS[kind].title for kind in Kind if kind is not Kind.race}
+# A race is not a count of sessions but a date and a start: its own row of the form.
+RACE_FIELDS = ("race_name", "race_date", "race_start", "race_minutes", "race_priority")
 _WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
 
@@ -43,6 +45,8 @@ def default_form(today: date) -> WeekForm:
         "name": "", "level": "intermediate", "timezone": "UTC",
         "week_start": next_monday(today).isoformat(),
         "busy_url": "", "rest_days": "1", "buffer_minutes": "15",
+        "race_name": "", "race_date": "", "race_start": "09:00", "race_minutes": "60",
+        "race_priority": "A",
     }
     weekday, weekend = "06:00-07:30, 18:00-20:30", "08:00-12:00"
     values.update({f"avail_{d}": weekday for d in WEEKDAYS[:5]})
@@ -77,6 +81,18 @@ def _whole(label: str, text: str, low: int, high: int, errors: list[str]) -> int
     return number
 
 
+def _race(values: dict[str, str], errors: list[str]) -> dict[str, Any] | None:
+    """The form's one race, or None when its date is left empty."""
+    when = values.get("race_date", "").strip()
+    if not when:
+        return None
+    return {"date": when, "start": values.get("race_start", "").strip() or "09:00",
+            "minutes": _whole("Race minutes", values.get("race_minutes", "") or "60", 5, 720,
+                              errors),
+            "name": values.get("race_name", "").strip() or "Race",
+            "priority": values.get("race_priority", "B")}
+
+
 def form_to_request(values: dict[str, str]) -> tuple[Request | None, list[str]]:
     """The request the form describes, or None and the sentences saying what to fix."""
     errors: list[str] = []
@@ -109,6 +125,11 @@ def form_to_request(values: dict[str, str]) -> tuple[Request | None, list[str]]:
     busy_url = values.get("busy_url", "").strip()
     if busy_url:
         data["busy_calendars"] = [busy_url]
+    race = _race(values, errors)
+    if errors:
+        return None, errors
+    if race:
+        data["races"] = [race]
     try:
         return Request.model_validate(data), []
     except ValidationError as err:

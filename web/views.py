@@ -12,6 +12,7 @@ from scheduler.block.plan import BlockPlan
 from scheduler.block.progression import WeekTarget
 from scheduler.core.domain import WEEKDAYS, Kind, Schedule, clock_minutes
 from scheduler.core.labels import LABELS
+from scheduler.core.races import race_names
 
 __all__ = ["Box", "DayColumn", "WeekGrid", "week_grid", "local_time", "PX_PER_HOUR",
            "BlockRow", "block_rows"]
@@ -96,12 +97,14 @@ def week_grid(schedule: Schedule) -> WeekGrid:
                 raw.append(("busy", i, lo, hi, busy.summary or "busy",
                             f"{busy.start.astimezone(tz):%H:%M}–{busy.end.astimezone(tz):%H:%M}",
                             "busy", ""))
+    names = race_names(schedule.request) if schedule.request else {}
     for s in schedule.sessions:
         for i, lo, hi in _spans(s.start, s.end, schedule.week_start, tz):
             detail = f"{s.start.astimezone(tz):%H:%M}–{s.end.astimezone(tz):%H:%M}"
             if s.status != "planned":
                 detail += f" · {s.status}"
-            raw.append(("session", i, lo, hi, LABELS[s.kind].title, detail,
+            title = f"Race: {names[s.id]}" if s.id in names else LABELS[s.kind].title
+            raw.append(("session", i, lo, hi, title, detail,
                         f"session kind-{s.kind.value} status-{s.status}", s.id))
     shown = [r for r in raw if r[0] != "free"] or raw
     first = min([6, *(lo // 60 for _, _, lo, _, *_ in shown)])

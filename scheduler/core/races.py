@@ -19,7 +19,7 @@ from scheduler.core.sessions import SessionSpec, session_id
 from scheduler.core.week import Week, local_datetime
 
 __all__ = ["Race", "Taper", "TAPERS", "PRIMER_CONTACTS", "races_of", "race_specs",
-           "race_clashes", "CONTEXT_PRIORITY"]
+           "race_clashes", "race_names", "CONTEXT_PRIORITY"]
 
 # A race named only by `context` is taken as a B race: the default priority.
 CONTEXT_PRIORITY: Priority = "B"
@@ -99,6 +99,13 @@ def race_specs(request: Request, week: Week) -> list[SessionSpec]:
         specs.append(SessionSpec(session_id(request, Kind.race, len(specs) + 1), Kind.race,
                                  race.minutes, at=week.minute(moment)))
     return specs
+
+
+def race_names(request: Request) -> dict[str, str]:
+    """The name of each race session of the week, by session id."""
+    races = [r for r in races_of(request) if r.in_week and r.start is not None]
+    return {spec.id: race.name for race, spec in zip(races, race_specs(request, Week(
+        request.week_start, request.tz)), strict=True)}
 
 
 def race_clashes(request: Request, week: Week) -> list[str]:

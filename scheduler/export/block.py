@@ -15,6 +15,7 @@ from scheduler.block.plan import BlockPlan
 from scheduler.block.progression import get_progression_settings
 from scheduler.core.domain import Kind
 from scheduler.core.drills import plyo_description
+from scheduler.core.races import race_names
 from scheduler.export.ics import calendar_for, session_event
 from scheduler.export.svg import weekly_contacts_svg
 
@@ -50,4 +51,7 @@ def contacts_chart_svg(block: BlockPlan | dict[str, Any]) -> str:
     lighter weeks drawn paler and labelled, the weekly cap as a dashed line."""
     if not isinstance(block, BlockPlan):
         block = BlockPlan.model_validate(block)
-    return weekly_contacts_svg(block.progression)
+    races = {target.week: ", ".join(names.values())
+             for target, week in zip(block.progression, block.weeks, strict=True)
+             if week.request and (names := race_names(week.request))}
+    return weekly_contacts_svg(block.progression, races)

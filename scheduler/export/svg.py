@@ -6,7 +6,7 @@ block planner: a block's `WeekTarget`s are such weeks as they are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from html import escape
 from typing import Protocol
@@ -31,9 +31,12 @@ class ChartWeek(Protocol):
     def cap(self) -> int: ...  # the weekly contacts cap
 
 
-def weekly_contacts_svg(weeks: Sequence[ChartWeek]) -> str:
+def weekly_contacts_svg(weeks: Sequence[ChartWeek], races: Mapping[int, str] | None = None
+                        ) -> str:
     """Weekly contacts as an SVG bar chart: lighter weeks paler, dashed and labelled, the
-    weekly cap as a dashed line, a tooltip per week. Plain SVG, no script."""
+    weekly cap as a dashed line, a tooltip per week, and a flag over each week holding a
+    race (`races`: week number -> the race's name). Plain SVG, no script."""
+    races = races or {}
     cap = max((t.cap for t in weeks), default=0)
     top = max([cap, *(t.contacts for t in weeks), 1])
     bar, gap, left, height, base = 36, 14, 60, 160, 190
@@ -66,6 +69,10 @@ def weekly_contacts_svg(weeks: Sequence[ChartWeek]) -> str:
             f'<text x="{x + bar / 2}" y="{base + 14}" text-anchor="middle">W{target.week}</text>'
             + (f'<text x="{x + bar / 2}" y="{base + 28}" text-anchor="middle">lighter</text>'
                if target.deload else "")
+            + (f'<g class="race"><path d="M{x + 4} {base - h - 16:.1f}v-14l12 5l-12 5" '
+               f'fill="#e0b400" stroke="#333"/><title>{escape(races[target.week])}</title>'
+               f'<text x="{x + bar / 2}" y="{base + 42}" text-anchor="middle">'
+               f'{escape(races[target.week])}</text></g>' if target.week in races else "")
             + "</g>")
     parts.append(f'<line x1="{left}" y1="{base}" x2="{width - gap}" y2="{base}" '
                  f'stroke="#333"/></svg>')
