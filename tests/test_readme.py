@@ -36,3 +36,13 @@ def test_the_readme_shows_what_replanning_the_office_workers_week_prints(
     out, err = capsys.readouterr()
     assert out == printed
     assert err == said + "\n"
+
+
+def test_the_readme_shows_what_planning_the_race_week_prints(capsys, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"`plyoplan plan examples/race_week.json` \(a\n10 km A race on Sunday\) "
+                      r"prints:\n\n```\n(.*?)```", readme, re.S)
+    assert shown, "the README's race week and its output"
+    monkeypatch.chdir(ROOT)
+    assert main(["plan", "examples/race_week.json"]) == 0
+    assert capsys.readouterr().out == shown.group(1)
