@@ -5,7 +5,7 @@ a race late in one week stay easy at the start of the next (one model, across th
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +93,27 @@ def test_block_cli_reads_races_in_any_week_of_the_block(tmp_path, capsys):
     assert main(["block", str(path), "--weeks", "8"]) == 0
     out = capsys.readouterr().out
     assert "Week 8: Race week (City 10k on Sun 24 Jan)" in out
+
+
+def test_one_primer_across_the_week_edge_before_an_a_race_on_wednesday():
+    # Race Wed of week 2: its five days before run Fri-Tue across the edge; at most one
+    # plyo session falls in them, whichever week it is in.
+    race = {**A_IN_WEEK_8, "date": "2026-12-09"}
+    easy_weeks = block_request(race).model_dump(mode="json")
+    easy_weeks["sessions"] = [s for s in easy_weeks["sessions"] if s["kind"] in ("easy", "plyo")]
+    # A beginner's doses are primer-sized in both weeks; with no plyo gap and only the
+    # weekend and Monday free, each week alone would put its primer next to the edge.
+    easy_weeks["rules"] |= {"rest_days": 0, "plyo_gap_hours": 0}
+    easy_weeks["runner"]["level"] = "beginner"
+    easy_weeks["availability"] = {d: w for d, w in easy_weeks["availability"].items()
+                                  if d in ("sat", "sun", "mon")}
+    request = Request.model_validate(easy_weeks, context={"weeks": 2})
+    block = solve_block(request, 2, settings=get_settings()).block
+    for week in block.weeks:
+        assert_valid(week)
+    tz = request.tz
+    window = {date(2026, 12, 4) + timedelta(days=n) for n in range(5)}
+    plyos = [s for week in block.weeks for s in week.sessions
+             if s.kind is Kind.plyo and s.start.astimezone(tz).date() in window]
+    assert [(s.start.astimezone(tz).date(), s.contacts) for s in plyos] == [
+        (date(2026, 12, 6), 40)]
