@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from scheduler.cli import main
 from scheduler.core.domain import LEVELS, RUN_KINDS, Kind, Request
-from scheduler.core.drills import drill_library
+from scheduler.core.drills import LEVEL_INTENSITY, drill_library
 from scheduler.core.io import load_request
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import get_settings
@@ -35,13 +35,15 @@ A_SUNDAY = {"date": "2026-12-06", "start": "09:00", "minutes": 50, "name": "City
 def test_the_race_week_example_is_cut_to_60_percent_and_says_how():
     req = load_request(EXAMPLES / "race_week.json")
     plan = solve(req)
+    usual = LEVEL_INTENSITY["intermediate"]  # the class asked when none is given
+    lower = "" if usual == "low" else f", low drills instead of {usual}"
     assert_planned_all(plan, req)
     assert [c["text"] for c in plan.changes] == [
         "Long run 100 → 60 min: race week",
         "Easy run (45 min) dropped: race week",
         "Easy run 40 → 35 min: race week",
         "Tempo 50 → 40 min: race week",
-        "Plyo session 80 → 40 contacts, low drills instead of moderate: race week",
+        "Plyo session 80 → 40 contacts" + lower + ": race week",
     ]
     long = next(s for s in plan.sessions if s.kind is Kind.long)
     assert plan.changes[0] == {"session": long.id, "kind": "long", "change": "shortened",
@@ -197,3 +199,21 @@ def test_any_plan_with_races_keeps_the_taper(request):
         day = s.start.astimezone(tz).date()
         if any(r.priority == "A" and 0 < (r.date - day).days <= 14 for r in request.races):
             assert all(drill_library()[d.name].intensity != "high" for d in s.drills)
+
+
+def test_a_missed_race_stays_missed_and_is_never_re_placed():
+    req = request([("easy", 30)], availability=EVENINGS, races=[A_SUNDAY])
+    plan = solve(req)
+    at = datetime(2026, 12, 6, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    after = replan(plan, missed=["test-2026-11-30-race-1"], at=at, settings=get_settings())
+    [race] = [s for s in after.sessions if s.kind is Kind.race]
+    assert race.status == "missed" and race.start.isoformat() == "2026-12-06T09:00:00+01:00"
+    assert [c["text"] for c in after.changes] == ["Race Sun 06 Dec 09:00 missed"]
+
+
+def test_why_says_the_race_is_where_the_runner_put_it():
+    req = request([("easy", 30)], availability=EVENINGS, races=[A_SUNDAY])
+    plan = plan_and_explain(WeekProblem.of(req), why=True)
+    [why] = [i for i in plan.explanation if i.session == "test-2026-11-30-race-1"]
+    assert why.text == ("Sun 09:00 race (50 min): your race, at the start you gave; the "
+                        "week is planned around it.")

@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 from constraints import COUNTED, hard_violations, rule_by_key, soft_penalties, soft_violations
 from constraints.base import Violation
 from scheduler.core.availability import STEP
-from scheduler.core.domain import PlannedSession, Schedule
+from scheduler.core.domain import Kind, PlannedSession, Schedule
 from scheduler.core.explanation import WhyItem
 from scheduler.core.labels import DAY_NAMES, LABELS
 from scheduler.core.problem import WeekProblem
@@ -192,6 +192,12 @@ def why_items(problem: WeekProblem, schedule: Schedule) -> list[WhyItem]:
     items = []
     for session in sorted(schedule.sessions, key=lambda s: s.start):
         if session.status != "planned":
+            continue
+        if session.kind is Kind.race:  # no rule chose its time: the runner did
+            local = session.start.astimezone(week.tz)
+            items.append(WhyItem(session=session.id, rules=[], penalty={}, text=(
+                f"{local:%a %H:%M} race ({session.minutes} min): your race, at the start you "
+                f"gave; the week is planned around it.")))
             continue
         verdicts, own = day_verdicts(problem, schedule, session.id)
         by_phrase: dict[str, list[int]] = defaultdict(list)

@@ -167,6 +167,8 @@ def _item(sit: Situation, reasons: _Reasons, old: PlannedSession, new: PlannedSe
         change = "moved_time" if same_day else "moved_day"
         because = reasons.why_not_at(old)
         text = f"{name} moved {was} → {now}" + (f" ({because})" if because else "")
+    elif new.status == "missed" and old.status != "missed":  # a race: never re-placed
+        change, text = "missed", f"{name} {was} missed"
     elif new.status == "done" and old.status != "done":
         change, text = "done", f"{name} {was} done"
     else:

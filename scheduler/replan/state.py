@@ -143,7 +143,8 @@ def read_situation(
     for s in sorted(schedule.sessions, key=lambda s: (s.start, s.id)):
         if s.id in missed:
             sit.status[s.id] = "missed"
-            sit.to_replace.append(s)
+            if s.kind is not Kind.race:  # a race is when it is: missed, it stays missed
+                sit.to_replace.append(s)
         elif s.id in done or s.status == "done":
             sit.status[s.id] = "done"
             sit.fixed.append(s)
