@@ -1,9 +1,12 @@
 """`plyoplan batch`: plan a whole squad from a folder of requests or one JSON Lines file.
 
 Progress goes to stderr (redrawn in place on a terminal, a line every 10 % otherwise),
-the summary table to stdout. Exit 0 when every request could be read, even if some weeks
-cannot fit (the summary names them and why); 2 when a request was unreadable or could not
-be planned, after planning all the others.
+the summary table to stdout. `--scheduler tcp://HOST:8786` sends the work to an existing
+Dask cluster instead of this machine's cores; the files written are the same. Only the
+runners not planned are remembered for the summary, so a squad of any size fits.
+Exit 0 when every request could be read, even if some weeks cannot fit (the summary
+names them and why); 2 when a request was unreadable or could not be planned, after
+planning all the others.
 """
 
 from __future__ import annotations
@@ -15,17 +18,11 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from scheduler.batch import (
-    BatchItem,
-    BatchResult,
-    Outcome,
-    collect_requests,
-    default_workers,
-    plan_batch,
-)
+from scheduler.batch import BatchResult, Outcome, default_workers, open_squad, plan_batch
 from scheduler.core.errors import BadRequest
 
-__all__ = ["add_parser", "run", "Progress", "summary_table"]
+__all__ = ["add_parser", "run", "Progress", "Tally", "summary_table", "workers_option",
+           "scheduler_option", "local_or_cluster"]
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 BAR_WIDTH = 30
@@ -36,7 +33,8 @@ LABELS: dict[Outcome, str] = {
 }
 
 
-def _workers(text: str) -> int:
+def workers_option(text: str) -> int:
+    """--workers N: a whole number of 1 or more."""
     try:
         value = int(text)
     except ValueError:
@@ -59,10 +57,33 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="folder of request JSON files, or a JSON Lines file")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="folder for the plans (created if missing)")
-    p.add_argument("--workers", type=_workers, default=None, metavar="N",
-                   help=f"processes planning side by side (default: cores, here "
-                        f"{default_workers()})")
+    p.add_argument("--workers", type=workers_option, default=None, metavar="N",
+                   help=f"processes planning side by side on this machine (default: "
+                        f"cores, here {default_workers()})")
+    p.add_argument("--scheduler", type=scheduler_option, default=None,
+                   metavar="tcp://HOST:8786",
+                   help='plan on this Dask distributed cluster instead (pip install '
+                        '"plyoplan[dask]"); its workers must see the request folder and '
+                        'any calendar files the requests name')
     p.set_defaults(run=run)
+
+
+def scheduler_option(text: str) -> str:
+    """--scheduler: a Dask scheduler address, tcp://HOST:PORT (or tls://, ws://...)."""
+    address = text.strip()
+    if "://" not in address or not address.split("://", 1)[1]:
+        raise argparse.ArgumentTypeError(
+            f"--scheduler must be a Dask scheduler address such as tcp://10.0.0.5:8786, "
+            f"not '{text}'")
+    return address
+
+
+def local_or_cluster(args: argparse.Namespace) -> tuple[int, str | None]:
+    """The local workers, or the Dask scheduler to use instead; both named is refused."""
+    if args.scheduler is not None and args.workers is not None:
+        raise BadRequest("Options --workers and --scheduler: give one; with --scheduler "
+                         "the cluster's workers do the planning.")
+    return args.workers or default_workers(), args.scheduler
 
 
 class Progress:
@@ -105,29 +126,50 @@ def _short(result: BatchResult) -> str:
     return f"{cut} … (all of it in {result.name}.json)"
 
 
-def summary_table(items: list[BatchItem], results: dict[str, BatchResult], seconds: float,
-                  workers: int, out_dir: Path) -> str:
+class Tally:
+    """What the summary needs: counts by outcome, and the runners not planned or with
+    dropped sessions (kept in input order), not every result."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[Outcome] = Counter()
+        self.not_planned: list[BatchResult] = []
+        self.dropped: list[tuple[int, str, str]] = []
+
+    def add(self, result: BatchResult) -> None:
+        self.counts[result.outcome] += 1
+        if not result.planned:
+            self.not_planned.append(result)
+        self.dropped += [(result.index, result.name, sid) for sid in result.dropped]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def unread(self) -> bool:
+        return bool(self.counts["bad input"] or self.counts["failed"])
+
+
+def summary_table(tally: Tally, seconds: float, workers: str, out_dir: Path) -> str:
     """The end-of-batch report: counts, then one line per runner not planned, then drops."""
-    ordered = [results[item.name] for item in items]
-    counts = Counter(r.outcome for r in ordered)
-    dropped = [(r.name, sid) for r in ordered for sid in r.dropped]
-    rate = len(ordered) / seconds if seconds > 0 else 0.0
+    rate = tally.total / seconds if seconds > 0 else 0.0
     lines = [
-        f"{len(ordered)} requests · {workers} worker(s) · {seconds:.1f} s "
+        f"{tally.total} requests · {workers} · {seconds:.1f} s "
         f"({rate:.0f} a second) · plans in {out_dir}/",
         "",
         f"{'outcome':<18}{'runners':>8}",
     ]
-    lines += [f"{label:<18}{counts.get(outcome, 0):>8}" for outcome, label in LABELS.items()]
-    lines.append(f"{'dropped sessions':<18}{len(dropped):>8}")
-    missing = [r for r in ordered if not r.planned]
+    lines += [f"{label:<18}{tally.counts.get(outcome, 0):>8}"
+              for outcome, label in LABELS.items()]
+    lines.append(f"{'dropped sessions':<18}{len(tally.dropped):>8}")
+    missing = sorted(tally.not_planned, key=lambda r: r.index)
     if missing:
         width = max(len(r.name) for r in missing)
         lines += ["", "Not planned:"]
         lines += [f"  {r.name:<{width}}  {LABELS[r.outcome]:<15}  {_short(r)}" for r in missing]
-    if dropped:
+    if tally.dropped:
         lines += ["", "Dropped sessions:"]
-        lines += [f"  {name}: {sid}" for name, sid in dropped]
+        lines += [f"  {name}: {sid}" for _, name, sid in sorted(tally.dropped)]
     return "\n".join(lines)
 
 
@@ -145,16 +187,18 @@ def _out_dir(out: Path, source: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    items = collect_requests(args.source)
+    workers, scheduler = local_or_cluster(args)
+    squad = open_squad(args.source)
     out_dir = _out_dir(args.out, args.source)
-    workers = args.workers or default_workers()
-    progress = Progress(len(items))
-    results: dict[str, BatchResult] = {}
+    progress = Progress(squad.count)
+    tally = Tally()
     started = time.perf_counter()
-    for result in plan_batch(items, out_dir, workers):
-        results[result.name] = result
+    for result in plan_batch(squad.items(), out_dir, workers, scheduler=scheduler,
+                             count=squad.count):
+        tally.add(result)
         progress.advance(result)
     seconds = time.perf_counter() - started
-    print(summary_table(items, results, seconds, min(workers, len(items)), out_dir))
-    unread = any(r.outcome in ("bad input", "failed") for r in results.values())
-    return EXIT_BAD_INPUT if unread else EXIT_OK
+    who = (f"the Dask cluster at {scheduler}" if scheduler
+           else f"{min(workers, squad.count)} worker(s)")
+    print(summary_table(tally, seconds, who, out_dir))
+    return EXIT_BAD_INPUT if tally.unread else EXIT_OK
