@@ -13,12 +13,14 @@ from datetime import datetime
 from scheduler.core.domain import PLAN_FOUND, Request, Schedule
 from scheduler.core.errors import RulesConflict
 from scheduler.core.explanation import ConflictItem
+from scheduler.core.log import TrainingLog
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import Settings
 from scheduler.explain.drop import plan_with_drops
 from scheduler.explain.infeasible import explain_infeasible
 from scheduler.explain.why import why_items
 from scheduler.model.solve import plan_week
+from scheduler.replan.after_pain import replan_with_log
 from scheduler.replan.replan import replan
 
 __all__ = ["plan_and_explain", "replan_or_refuse", "is_planned", "UNEXPLAINED"]
@@ -60,12 +62,19 @@ def plan_and_explain(problem: WeekProblem, *, why: bool = False,
 
 def replan_or_refuse(schedule: Schedule, *, missed: Sequence[str] = (),
                      done: Sequence[str] = (), at: datetime, settings: Settings,
-                     request: Request | None = None) -> Schedule:
+                     request: Request | None = None,
+                     log: TrainingLog | None = None) -> Schedule:
     """The rest of the week re-planned at `at` with `missed` and `done` marked (see
-    `replan`), its `changes` saying what moved and why. Raises RulesConflict with the
-    reason when no plan is found: the week as it stands is better than an empty one."""
-    result = replan(schedule, missed=missed, done=done, at=at, settings=settings,
-                    request=request)
+    `replan`), its `changes` saying what moved and why; with a training `log`, what it
+    says about this week (pain, fatigue) applies first (see `replan_with_log`). Raises
+    RulesConflict with the reason when no plan is found: the week as it stands is better
+    than an empty one."""
+    if log is not None:
+        result = replan_with_log(schedule, log, missed=missed, done=done, at=at,
+                                 settings=settings, request=request)
+    else:
+        result = replan(schedule, missed=missed, done=done, at=at, settings=settings,
+                        request=request)
     if not is_planned(result):
         raise RulesConflict(" ".join(item.text for item in result.explanation)
                             or "The rest of the week cannot be re-planned.")

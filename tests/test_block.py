@@ -52,12 +52,13 @@ def _on_day(schedule: Schedule, day: date) -> list[PlannedSession]:
 
 
 def _kind_of_day(sessions: list[PlannedSession]) -> str:
-    """What a neighbouring day holds for `context`: key workout, else plyo, easy, rest."""
+    """What a neighbouring day holds for `context`: key workout, else plyo, strength (a
+    rule reads it), easy, rest."""
     kinds = [s.kind for s in sorted(sessions, key=lambda s: s.start)]
     keys = [k for k in kinds if k in KEY_KINDS]
     if keys:
         return keys[0].value
-    for kind in (Kind.plyo, Kind.easy):
+    for kind in (Kind.plyo, Kind.strength, Kind.easy):
         if kind in kinds:
             return kind.value
     return "rest"

@@ -104,18 +104,19 @@ def beginner() -> str:
 def test_pain_after_moderate_plyo_drops_the_next_session_to_low(capsys):
     said = log_sentences(capsys, OFFICE_WORKER, painful_log("moderate"))
     assert ("The next plyo session drops to low intensity with 30% fewer contacts "
-            "(56 instead of 80).") in said
+            "(56 instead of 80), without drills that load your calf.") in said
 
 
 def test_pain_after_low_plyo_does_not_say_the_intensity_drops(capsys):
     said = log_sentences(capsys, OFFICE_WORKER, painful_log("low"))
     assert "drops" not in said
     assert ("The next plyo session stays at low intensity instead of stepping up to "
-            "moderate, with 30% fewer contacts (56 instead of 80).") in said
+            "moderate, with 30% fewer contacts (56 instead of 80), without drills that load "
+            "your calf.") in said
 
 
 def test_pain_when_low_was_the_plan_only_the_contacts_fall(capsys):
     said = log_sentences(capsys, beginner(), painful_log("low"))
     assert "drops" not in said
     assert ("The next plyo session stays at low intensity, with 30% fewer contacts "
-            "(42 instead of 60).") in said
+            "(42 instead of 60), without drills that load your calf.") in said

@@ -27,6 +27,7 @@ from scheduler.core.drills import (
     plyo_description,
     plyo_drills,
 )
+from scheduler.core.pain import PainSettings
 
 RANK = {name: i for i, name in enumerate(INTENSITIES)}
 LEVELS = ["beginner", "intermediate", "advanced"]
@@ -117,7 +118,8 @@ def assert_sound(targets: list[WeekTarget], level: str, cap: int, s: Progression
     run = 0
     for t in targets:
         assert t.contacts == sum(d.contacts for d in t.doses) <= cap
-        assert t.sessions == len(t.doses) <= (max_sessions or shape.sessions_full)
+        assert t.sessions + t.strength == len(t.doses) <= (max_sessions or shape.sessions_full)
+        assert t.sessions == sum(not d.strength for d in t.doses)
         assert all(d.contacts <= shape.session_max for d in t.doses)
         if level == "beginner":
             assert all(d.intensity != "high" for d in t.doses)
@@ -131,7 +133,7 @@ def assert_sound(targets: list[WeekTarget], level: str, cap: int, s: Progression
             assert run < shape.deload_every
             if last_build is not None:  # exactly the full rise is allowed
                 assert t.contacts <= last_build * (1 + s.weekly_rise) + 1e-6
-            if t.adjusted != "skip":  # a skipped session is not a lower base to ramp from
+            if t.adjusted != "rest":  # a week without jumping is not a base to ramp from
                 last_build = t.contacts
 
 
@@ -177,7 +179,7 @@ def test_no_log_means_the_same_progression():
 
 
 @settings(max_examples=100, deadline=None)
-@given(shapes(), st.integers(0, 15), st.sampled_from(["ease", "skip"]),
+@given(shapes(), st.integers(0, 15), st.sampled_from(["ease", "rest"]),
        st.sampled_from([None, *INTENSITIES]))
 def test_logged_pain_always_lowers_that_weeks_plyo_dose(shape, at, action, logged):
     level, weeks, cap, s = shape
@@ -193,8 +195,9 @@ def test_logged_pain_always_lowers_that_weeks_plyo_dose(shape, at, action, logge
         for dose in after.doses:
             assert dose.contacts < before.doses[0].contacts
             assert RANK[dose.intensity] <= RANK[before.intensity]
-        if action == "skip":
-            assert after.sessions <= before.sessions - 1
+        if action == "rest":  # no jumping: strength work in place of every plyo session
+            assert (after.sessions, after.contacts) == (0, 0)
+            assert after.strength == before.sessions
     assert_sound(eased, level, cap, s)
 
 
@@ -224,8 +227,8 @@ def test_progression_settings_reject_a_falling_intensity_order():
     with pytest.raises(ValidationError, match="advanced"):
         ProgressionSettings(levels={"beginner": ProgressionSettings().levels["beginner"],
                                     "intermediate": ProgressionSettings().levels["beginner"]})
-    with pytest.raises(ValidationError, match="skip_discomfort"):
-        ProgressionSettings(pain_discomfort=6, skip_discomfort=5)
+    with pytest.raises(ValidationError, match="severe_discomfort"):
+        PainSettings(pain_discomfort=6, severe_discomfort=5)
 
 
 def test_progression_settings_come_from_the_environment(monkeypatch):

@@ -46,3 +46,20 @@ def test_the_readme_shows_what_planning_the_race_week_prints(capsys, monkeypatch
     monkeypatch.chdir(ROOT)
     assert main(["plan", "examples/race_week.json"]) == 0
     assert capsys.readouterr().out == shown.group(1)
+
+
+def test_the_readme_shows_what_logging_sharp_pain_and_replanning_prints(
+        tmp_path, capsys, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"### Pain, fatigue and strength work\n.*?```sh\n(plyoplan plan .*?)\n"
+                      r"```\n\nprints\n\n```\n(.*?)```", readme, re.S)
+    assert shown, "the README's pain example and its output"
+    commands, printed = shown.groups()
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)  # run as written; the files it writes land here
+    *before, replan = commands.replace("\\\n", " ").splitlines()
+    for line in before:
+        assert main(shlex.split(line)[1:]) == 0
+    capsys.readouterr()
+    assert main(shlex.split(replan)[1:]) == 0
+    assert capsys.readouterr().out == printed

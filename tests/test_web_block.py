@@ -96,10 +96,11 @@ def test_the_block_reads_the_runners_training_log(client):
     body = create(client, example("office_worker"))
     plyo = next(s for s in body["schedule"]["sessions"] if s["kind"] == "plyo")
     logged = client.post(f"/api/plans/{body['id']}/sessions/{plyo['id']}/log",
-                         json={"rpe": 6, "discomfort": 5, "note": "sharp pain in the shin"})
+                         json={"rpe": 6, "discomfort": 5, "note": "aching shin"})
     assert logged.status_code == 201
     html = client.get(f"/plans/{body['id']}/block?weeks=8").text
-    with_log = expected_block(body, 8, TrainingLog(entries=[LogEntry(**logged.json())]))
+    entry = {k: v for k, v in logged.json().items() if k != "replanned"}
+    with_log = expected_block(body, 8, TrainingLog(entries=[LogEntry(**entry)]))
     without = expected_block(body, 8)
     assert with_log.progression[1].adjusted == "ease"
     assert with_log.progression[1].contacts < without.progression[1].contacts

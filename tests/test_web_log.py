@@ -21,7 +21,7 @@ from tests.live_server import create
 from tests.weeks import example
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-PAIN = {"rpe": 6, "discomfort": 5, "note": "sharp pain in the left shin"}
+PAIN = {"rpe": 6, "discomfort": 5, "note": "aching left shin"}
 
 
 def checked(body: dict[str, Any]) -> Schedule:
@@ -70,6 +70,7 @@ def logged_week(client: httpx.Client, request: dict[str, Any], **fields: Any
     """A week whose plyo session is done and logged with `fields`; the entry."""
     body = create(client, request)
     body = done(client, body, plyo_of(body))
+    fields.setdefault("at", plyo_of(body)["end"])  # read as the runner logs it, not today
     response = log(client, body["id"], plyo_of(body)["id"], **fields)
     assert response.status_code == 201, response.text
     entry: dict[str, Any] = response.json()
@@ -98,7 +99,7 @@ def test_a_painful_entry_lowers_the_next_weeks_plyo_dose_and_says_why(client, se
     eased_contacts, eased_class = plyo_dose(eased)
     plain_contacts, plain_class = plyo_dose(plain)
     assert 0 < eased_contacts < plain_contacts
-    assert eased_class < plain_class
+    assert eased_class <= plain_class and (eased_class < plain_class or plain_class == 0)
     assert eased_contacts <= round(plain_contacts * 0.7)
     assert plain["adapted"] == []
     said = " ".join(eased["adapted"])
@@ -120,14 +121,15 @@ def test_a_painful_entry_lowers_the_next_weeks_plyo_dose_and_says_why(client, se
     assert "From your training log" in page and "discomfort 5/10" in page
 
 
-def test_discomfort_of_seven_skips_the_next_plyo_session(client):
+def test_discomfort_of_seven_means_strength_work_instead_of_jumping_next_week(client):
     logged, _ = logged_week(client, example("office_worker"), rpe=5, discomfort=7)
-    skipped = next_week(client, logged["id"])
-    kinds = sorted(s["kind"] for s in skipped["schedule"]["sessions"])
+    rested = next_week(client, logged["id"])
+    kinds = sorted(s["kind"] for s in rested["schedule"]["sessions"])
     assert "plyo" not in kinds
-    assert kinds == sorted(s["kind"] for s in example("office_worker")["sessions"]
-                           if s["kind"] != "plyo")
-    assert any("skipped" in reason for reason in skipped["adapted"])
+    assert kinds == sorted("strength" if s["kind"] == "plyo" else s["kind"]
+                           for s in example("office_worker")["sessions"])
+    assert any("see a physiotherapist before jumping again" in reason
+               for reason in rested["adapted"])
 
 
 def test_a_note_saying_no_pain_and_low_discomfort_change_nothing(client):
@@ -147,13 +149,13 @@ def test_a_very_hard_session_holds_progression_and_says_so(client):
     assert plyo_dose(held) <= plyo_dose(plain)
 
 
-def test_the_week_after_an_eased_week_starts_from_the_runners_own_dose(client):
+def test_pain_holds_the_eased_dose_until_pain_free_sessions_are_logged(client):
     logged, _ = logged_week(client, example("office_worker"), **PAIN)
     eased = next_week(client, logged["id"])
-    third = next_week(client, eased["id"])  # nothing logged in the week before it
+    third = next_week(client, eased["id"])  # nothing logged since the pain
     plain = next_week(client, create(client, example("office_worker"))["id"])
-    assert third["adapted"] == []
-    assert plyo_dose(third) == plyo_dose(plain) != plyo_dose(eased)
+    assert any("pain-free plyo sessions" in reason for reason in third["adapted"])
+    assert plyo_dose(third) == plyo_dose(eased) != plyo_dose(plain)
     assert third["schedule"]["week_start"] == "2026-12-14"
 
 

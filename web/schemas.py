@@ -7,10 +7,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from scheduler.core.domain import Schedule
+from scheduler.core.domain import AREAS, Area, Schedule
 from scheduler.core.drills import drill_library
+from scheduler.core.log import LogEntry
 
-__all__ = ["PlanOut", "ReplanOut", "NextWeekOut", "MarkIn", "LogIn", "Problem",
+__all__ = ["PlanOut", "ReplanOut", "NextWeekOut", "MarkIn", "LogIn", "LogOut", "Problem",
            "InvalidInput"]
 
 
@@ -65,6 +66,19 @@ class LogIn(BaseModel):
     drills: list[Annotated[str, AfterValidator(_known_drill)]] = Field(
         default_factory=list, max_length=20,
         description="Drills actually done, by library name; default the planned ones."
+    )
+    area: Area | None = Field(None, description="Where it hurt: " + ", ".join(AREAS) + ".")
+    at: datetime | None = Field(
+        None, description="When the log is read for the rest of the week (ISO 8601; without "
+                          "an offset it is the runner's local time); default now."
+    )
+
+
+class LogOut(LogEntry):
+    replanned: ReplanOut | None = Field(
+        None, description="When the entry shows pain or fatigue: the rest of the week "
+                          "re-planned at once (version + 1, `changes` says what moved and "
+                          "why); null when it changed nothing."
     )
 
 

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from scheduler.block.plan import BlockPlan, day_kind, plan_block
-from scheduler.block.training_log import LogEntry, apply_log, entry_for
+from scheduler.block.training_log import LogEntry, apply_log, entry_for, mark_log_changes
 from scheduler.calendars.fetch import is_url
-from scheduler.core.domain import Context, Request, Schedule
-from scheduler.core.errors import BadRequest
+from scheduler.core.domain import PLAN_FOUND, Context, Request, Schedule
+from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.sessions import id_in_week
 from scheduler.core.settings import get_settings
 from scheduler.core.week import Week
+from scheduler.replan.after_pain import replan_with_log, settle_with_log
 from web.actions import SessionNotFound
 from web.planning import SOLVER_SLOTS, plan_request, plan_tag, prepare_request, read_calendar_urls
 from web.schemas import LogIn
@@ -34,6 +35,7 @@ from web.store import (
     next_week_of,
     runner_log,
     save_log_entry,
+    save_replan,
 )
 
 __all__ = ["log_session", "plan_next_week", "following_week", "base_request", "calendar_urls",
@@ -42,8 +44,11 @@ __all__ = ["log_session", "plan_next_week", "following_week", "base_request", "c
 BLOCK_WEEKS = range(1, 13)  # what the block page offers; 6 to 8 is typical
 
 
-def log_session(engine: Engine, plan_id: str, session_id: str, body: LogIn) -> LogEntry:
-    """Record how a session of the plan went, for the weeks planned after it."""
+def log_session(engine: Engine, plan_id: str, session_id: str, body: LogIn
+                ) -> tuple[LogEntry, StoredPlan | None]:
+    """Record how a session of the plan went, for the weeks planned after it; when the
+    entry shows pain or fatigue, the rest of this week is re-planned at once (version + 1)
+    and returned."""
     stored = load_plan(engine, plan_id)
     session = next((s for s in stored.schedule.sessions if s.id == session_id), None)
     if session is None:
@@ -52,9 +57,21 @@ def log_session(engine: Engine, plan_id: str, session_id: str, body: LogIn) -> L
         raise BadRequest(f"Session '{session_id}' is {session.status}; only a session that "
                          f"was done (or is still planned) can be logged.")
     entry = entry_for(session, rpe=body.rpe, discomfort=body.discomfort, note=body.note,
-                      drills=body.drills or None)
+                      area=body.area, drills=body.drills or None)
     save_log_entry(engine, plan_id, entry)
-    return entry
+    if stored.schedule.request is None or stored.schedule.status not in PLAN_FOUND:
+        return entry, None
+    log = runner_log(engine, stored.runner_id)
+    at = body.at or datetime.now(UTC)
+    try:
+        with SOLVER_SLOTS:
+            result = replan_with_log(stored.schedule, log, at=at, settings=get_settings())
+    except RulesConflict:
+        return entry, None  # the week as it stands is better than none; the log is kept
+    if result.status not in PLAN_FOUND or (not result.changes
+                                           and result.advice == stored.schedule.advice):
+        return entry, None
+    return entry, save_replan(engine, plan_id, stored.version, result)
 
 
 def base_request(engine: Engine, stored: StoredPlan) -> Request:
@@ -116,8 +133,12 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
     request = following_week(base_request(engine, stored), stored.id, stored.schedule)
     request, _warnings = prepare_request(request, new_plan_id,
                                          private_calendars=private_calendars)
-    adapted_request, adapted = apply_log(request, runner_log(engine, stored.runner_id))
+    log = runner_log(engine, stored.runner_id)
+    adapted_request, adapted = apply_log(request, log)
     schedule = plan_request(adapted_request)
+    if schedule.status in PLAN_FOUND:  # what the log changed, and calm key runs
+        schedule = settle_with_log(mark_log_changes(schedule, request, adapted), log,
+                                   at=Week(request.week_start, request.tz).origin)
     saved = create_next_plan(engine, new_plan_id, stored, schedule, request=request,
                              adapted=adapted)
     return saved, adapted

@@ -14,9 +14,9 @@ on the neighbouring Sunday and Monday, so every week checks on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -107,8 +107,12 @@ def week_requests(request: Request, targets: list[WeekTarget], plyo_minutes: int
         week_start = request.week_start + timedelta(days=7 * i)
         sessions = [w.model_copy(update={"id": _week_id(w.id, week_start, i == 0)})
                     for w in runs]
-        sessions += [SessionRequest(kind=Kind.plyo, minutes=plyo_minutes,
-                                    contacts=dose.contacts, intensity=dose.intensity)
+        sessions += [SessionRequest(kind=Kind.strength, minutes=plyo_minutes,
+                                    avoid=dose.avoid)
+                     if dose.strength else
+                     SessionRequest(kind=Kind.plyo, minutes=plyo_minutes,
+                                    contacts=dose.contacts, intensity=dose.intensity,
+                                    avoid=dose.avoid)
                      for dose in target.doses]
         context = Context(
             day_before=request.context.day_before if i == 0 else None,
@@ -154,14 +158,20 @@ class BlockModel:
     terms: list[list[PenaltyTerm]]
 
 
-def build_block_model(problems: list[WeekProblem]) -> BlockModel:
+def build_block_model(problems: list[WeekProblem],
+                      done: Mapping[str, datetime] | None = None) -> BlockModel:
     """Every week's rules, the boundary rules, hard rules settled as the runner asked,
-    soft terms summed."""
+    soft terms summed; sessions in `done` (logged, so they happened) stay at their time."""
     model = new_model()
     weeks: list[WeekVars] = []
     terms: list[list[PenaltyTerm]] = []
+    done = done or {}
     for problem in problems:
-        v = WeekVars(model, problem, settled=rules_as_asked(problem.request))
+        pinned = {spec.id: problem.week.minute(done[spec.id]) for spec in problem.specs
+                  if spec.id in done
+                  and 0 <= problem.week.minute(done[spec.id])
+                  <= problem.week.horizon - spec.minutes}
+        v = WeekVars(model, problem, settled=rules_as_asked(problem.request), pinned=pinned)
         terms.append([t for rule in ALL_RULES for t in rule.post(model, v, problem)])
         _order_alike(model, v)
         weeks.append(v)
@@ -175,9 +185,10 @@ def build_block_model(problems: list[WeekProblem]) -> BlockModel:
     return BlockModel(model, weeks, terms)
 
 
-def _solve(problems: list[WeekProblem]) -> tuple[str, list[list[PlannedSession]], int | None]:
+def _solve(problems: list[WeekProblem], done: Mapping[str, datetime] | None = None
+           ) -> tuple[str, list[list[PlannedSession]], int | None]:
     """One model over all weeks: the status, each week's sessions and the objective."""
-    bm = build_block_model(problems)
+    bm = build_block_model(problems, done)
     solver = new_solver(problems[0].settings, tuning=BLOCK_SOLVER_PARAMETERS)
     status = solve_status(solver, bm.model)
     if status not in PLAN_FOUND:
@@ -233,6 +244,24 @@ def _easy_runs_cap(request: Request) -> int | None:
     return sum(w.kind is Kind.easy for w in request.sessions)
 
 
+def _log_adjustments(request: Request, weeks: int, log: TrainingLog | None
+                     ) -> dict[int, Adjustment]:
+    """Each week's verdict from the log; pain that eased one week holds the next ones."""
+    adjustments: dict[int, Adjustment] = {}
+    earlier: tuple[str, ...] = ()
+    for i in range(weeks if log else 0):
+        assert log is not None
+        origin = Week(request.week_start + timedelta(days=7 * i), request.tz).origin
+        found = verdict(log, origin, timezone=request.runner.timezone)
+        if found and found.action == "ease" and found.pain == earlier:
+            # the same pain, already eased for: no step up until it has settled
+            found = replace(found, action="hold", intensity=None, contacts=None)
+        earlier = found.pain if found else ()
+        if found:
+            adjustments[i] = found
+    return adjustments
+
+
 @dataclass
 class SolvedBlock:
     block: BlockPlan
@@ -275,13 +304,9 @@ def solve_block(
                          "(rule plyo_after_easy); add an easy run or turn the rule off.")
     first_plyo = next((w for w in request.sessions if w.kind is Kind.plyo), None)
     minutes = first_plyo.minutes if first_plyo else ps.default_plyo_minutes
-    tz = request.tz
-    adjustments: dict[int, Adjustment] = {}
-    for i in range(weeks):
-        origin = Week(request.week_start + timedelta(days=7 * i), tz).origin
-        found = verdict(log, origin, timezone=request.runner.timezone, settings=ps) if log else None
-        if found:
-            adjustments[i] = found
+    adjustments = _log_adjustments(request, weeks, log)
+    # A logged session happened: re-planning the block never moves it.
+    done = {e.session: e.start for e in log.entries} if log else {}
     wanted = ps.levels[request.runner.level].sessions_full
     fewer: str | None = None
     if limit is not None and limit < wanted:
@@ -295,7 +320,10 @@ def solve_block(
         if prepare is not None:
             requests = [prepare(r) for r in requests]
         problems = [WeekProblem.of(r, settings) for r in requests]
-        status, placed, objective = _solve(problems)
+        status, placed, objective = _solve(problems, done)
+        if status == "infeasible" and done:
+            # logged times the rules no longer allow (the runner's week changed)
+            status, placed, objective = _solve(problems)
         if status in PLAN_FOUND:
             break
         most = max(t.sessions for t in targets)

@@ -5,9 +5,9 @@ contacts by at most `weekly_rise` (15 %) a week and never above the weekly cap, 
 drills from low to moderate to high intensity (beginners stop at moderate), raises the
 frequency from one session to two after the first lighter week, and makes every 3rd or
 4th week a lighter week: about 60 % of the volume, low-intensity technique drills. Later
-weeks add strides after the plyo work. What a training log says about the week before
-(pain, very high effort) eases, skips or holds a week; the ramp then continues from
-what was actually prescribed.
+weeks add strides after the plyo work. What the training log says (pain, fatigue, very
+high effort) eases, rests or holds a week or swaps a plyo session for strength work
+(`scheduler.block.adjust`); after pain the ramp continues from the eased dose.
 
 All numbers are settings (`ProgressionSettings`, environment prefix `PLYOPLAN_BLOCK_`).
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Literal
@@ -24,7 +23,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scheduler.block.adjust import Adjustment, Dose, adjust_doses, rank
 from scheduler.core.drills import INTENSITIES, Intensity, lower_intensity
+from scheduler.core.pain import get_pain_settings
 
 __all__ = [
     "LevelProgression", "ProgressionSettings", "get_progression_settings", "Dose",
@@ -91,31 +92,12 @@ class ProgressionSettings(BaseSettings):
                                       description="Plyo session length when the request "
                                                   "names none.")
     max_weeks: int = Field(16, ge=1, le=52, description="Longest block.")
-    pain_discomfort: int = Field(4, ge=1, le=10,
-                                 description="Logged discomfort from which the next plyo "
-                                             "session is eased.")
-    skip_discomfort: int = Field(7, ge=1, le=10,
-                                 description="Logged discomfort from which it is skipped.")
-    hold_rpe: int = Field(8, ge=1, le=10,
-                          description="Logged effort (RPE) from which progression holds.")
-    pain_cut: float = Field(0.3, gt=0, lt=1,
-                            description="Share of contacts taken off an eased session.")
-    log_window_days: int = Field(7, ge=1, le=28,
-                                 description="Days before a week whose log entries count.")
-    pain_words: list[str] = Field(
-        default_factory=lambda: ["pain", "hurt", "injur", "swell", "swollen", "ache",
-                                 "aching", "twinge", "strain", "sprain", "tender", "limp"],
-        description="Word starts that make a note a pain note ('no pain' does not count).",
-    )
-
 
     @model_validator(mode="after")
     def _consistent(self) -> ProgressionSettings:
         missing = sorted({"beginner", "intermediate", "advanced"} - set(self.levels))
         if missing:
             raise ValueError(f"levels needs an entry for {', '.join(missing)}")
-        if self.skip_discomfort < self.pain_discomfort:
-            raise ValueError("skip_discomfort must be at least pain_discomfort")
         if self.strides_max < self.strides_min:
             raise ValueError("strides_max must be at least strides_min")
         return self
@@ -126,15 +108,6 @@ def get_progression_settings() -> ProgressionSettings:
     return ProgressionSettings()
 
 
-class Dose(BaseModel):
-    """One plyo session's prescription: ground contacts and intensity class."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    contacts: int = Field(ge=0, description="Ground contacts.")
-    intensity: Intensity = Field(description="low, moderate or high.")
-
-
 class WeekTarget(BaseModel):
     """One week of a block: what it prescribes and why (the block JSON's `progression`)."""
 
@@ -143,31 +116,19 @@ class WeekTarget(BaseModel):
     week: int = Field(ge=1, description="Week number in the block, from 1.")
     week_start: date | None = Field(None, description="The week's Monday.")
     sessions: int = Field(ge=0, description="Plyo sessions this week.")
+    strength: int = Field(0, ge=0, description="Strength sessions in place of plyometrics.")
     contacts: int = Field(ge=0, description="Ground contacts this week.")
     intensity: Intensity = Field(description="The week's hardest intensity class.")
     deload: bool = Field(description="A lighter, technique-only week.")
     strides: int = Field(0, ge=0, description="Strides after each plyo session (0 = none).")
     cap: int = Field(ge=0, description="The weekly contacts cap.")
     doses: list[Dose] = Field(default_factory=list, description="Each plyo session's dose.")
-    adjusted: Literal["ease", "skip", "hold"] | None = Field(
-        None, description="What the training log changed this week, if anything."
+    adjusted: Literal["ease", "rest", "hold", "swap"] | None = Field(
+        None, description="What the training log changed this week, if anything: eased "
+                          "after pain, no jumping (rest), held, or a plyo session swapped "
+                          "for strength work (swap)."
     )
     notes: list[str] = Field(default_factory=list, description="Why the week looks as it does.")
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """What the training log of the days before a week asks of it.
-
-    `ease`: the next plyo session drops a class and loses `pain_cut` of its contacts;
-    `skip`: it is skipped and the one after is eased; `hold`: no step up from the logged
-    session (`intensity`, `contacts`). `cause` is the sentence saying what was logged.
-    """
-
-    action: Literal["ease", "skip", "hold"]
-    cause: str
-    intensity: Intensity | None = None
-    contacts: int | None = None
 
 
 def is_deload_week(index: int, deload_every: int) -> bool:
@@ -181,71 +142,6 @@ def split_weekly(contacts: int, sessions: int, intensity: Intensity) -> list[Dos
         return []
     base, extra = divmod(contacts, sessions)
     return [Dose(contacts=base + (i < extra), intensity=intensity) for i in range(sessions)]
-
-
-def _rank(intensity: Intensity) -> int:
-    return INTENSITIES.index(intensity)
-
-
-def _ease(dose: Dose, logged: Intensity | None, cut: float) -> Dose:
-    below = lower_intensity(logged or dose.intensity)
-    intensity = min(dose.intensity, below, key=_rank)
-    return Dose(contacts=math.floor(dose.contacts * (1 - cut)), intensity=intensity)
-
-
-def adjust_doses(doses: list[Dose], adjustment: Adjustment, pain_cut: float
-                 ) -> tuple[list[Dose], list[str]]:
-    """Apply a log's verdict to a week's plyo doses; say what changed.
-
-    The result matches `doses` one to one; a session given up has 0 contacts. Easing
-    covers every plyo session of the week, so whichever comes first is eased (a plan does
-    not fix which session comes first); skipping gives up the first and eases the rest.
-    """
-    if not doses:
-        return [], [f"{adjustment.cause} There is no plyo session this week to change."]
-    if adjustment.action == "hold":
-        held = [Dose(
-            contacts=min(d.contacts, adjustment.contacts or d.contacts),
-            intensity=min(d.intensity, adjustment.intensity or d.intensity, key=_rank),
-        ) for d in doses]
-        if held == doses:
-            return doses, [f"{adjustment.cause} This week does not step up from it."]
-        top = max((d.intensity for d in held), key=_rank)
-        return held, [f"{adjustment.cause} This week holds at that session's dose "
-                      f"({held[0].contacts} contacts, {top} intensity) instead of stepping up."]
-    sentences = [adjustment.cause]
-    skipped = 1 if adjustment.action == "skip" else 0
-    if skipped:
-        sentences.append("The next plyo session is skipped to let it settle.")
-    rest = doses[skipped:]
-    eased = [_ease(d, adjustment.intensity, pain_cut) for d in rest]
-    out = [Dose(contacts=0, intensity=d.intensity) for d in doses[:skipped]] + eased
-    if not rest:
-        return out, sentences
-    kept = [d for d in eased if d.contacts > 0]
-    which = "The other plyo sessions this week" if skipped else (
-        "The next plyo session" if len(rest) == 1 else "This week's plyo sessions")
-    pct = round(pain_cut * 100)
-    one = which == "The next plyo session"
-    if not kept:
-        sentences.append(f"{which} {'is' if one else 'are'} given up too: {pct}% fewer "
-                         f"contacts leaves none.")
-    else:
-        top = max((d.intensity for d in kept), key=_rank)
-        counts = " and ".join(sorted({str(d.contacts) for d in kept}, key=int))
-        before = " and ".join(sorted({str(d.contacts) for d in rest}, key=int))
-        planned = max((d.intensity for d in rest), key=_rank)
-        done = adjustment.intensity or planned  # what the runner last did, as far as known
-        stays = f"{'stays' if one else 'stay'} at {top} intensity"
-        if _rank(top) < min(_rank(done), _rank(planned)):
-            change = f"{'drops' if one else 'drop'} to {top} intensity with"
-        elif _rank(top) < _rank(planned):  # low already, and kept there
-            change = f"{stays} instead of stepping up to {planned}, with"
-        else:  # low already, and low was the plan: only the contacts fall
-            change = f"{stays}, with"
-        sentences.append(f"{which} {change} {pct}% fewer contacts "
-                         f"({counts} instead of {before}).")
-    return out, sentences
 
 
 def _build_intensities(level: LevelProgression, build_weeks: list[int]) -> dict[int, Intensity]:
@@ -270,6 +166,7 @@ def plan_progression(
 ) -> list[WeekTarget]:
     """The block's weekly targets; `adjustments` maps a week index to a log verdict."""
     s = settings or get_progression_settings()
+    pain_cut = get_pain_settings().pain_cut
     shape = s.levels[level]
     full = shape.sessions_full if max_sessions is None else min(shape.sessions_full, max_sessions)
     first = min(shape.sessions_first, full)
@@ -296,37 +193,40 @@ def plan_progression(
         intensity: Intensity = "low" if deload else planned_class[i]
         if built is not None and not deload:
             # never more than one class up from the last build week (it may have been eased)
-            intensity = min(intensity, INTENSITIES[min(2, _rank(built) + 1)], key=_rank)
+            intensity = min(intensity, INTENSITIES[min(2, rank(built) + 1)], key=rank)
         adjustment = (adjustments or {}).get(i)
         if adjustment and adjustment.action == "hold" and not deload and reference:
             weekly = min(weekly, reference)
             for ceiling_class in (built, adjustment.intensity):
                 if ceiling_class is not None:
-                    intensity = min(intensity, ceiling_class, key=_rank)
-            notes.append(f"{adjustment.cause} This week holds at {weekly} contacts and "
-                         f"{intensity} intensity instead of stepping up.")
+                    intensity = min(intensity, ceiling_class, key=rank)
         doses = split_weekly(weekly, sessions, intensity)
         ramp_base = sum(d.contacts for d in doses)
-        if adjustment and adjustment.action in ("ease", "skip"):
-            eased, sentences = adjust_doses(doses, adjustment, s.pain_cut)
+        if adjustment:
+            planned_doses = doses
+            doses, sentences = adjust_doses(doses, adjustment, pain_cut)
             notes.extend(sentences)
-            if adjustment.action == "skip" and doses:
-                # the ramp goes on from the eased dose, as if the skipped one were eased too
-                ramp_base = sum(d.contacts for d in adjust_doses(
-                    doses, Adjustment("ease", "", adjustment.intensity), s.pain_cut)[0])
-            else:
-                ramp_base = sum(d.contacts for d in eased)
-            doses = [d for d in eased if d.contacts > 0]
-        contacts = sum(d.contacts for d in doses)
-        top = max((d.intensity for d in doses), key=_rank, default=intensity)
+            if adjustment.action in ("ease", "rest"):
+                # after pain the ramp goes on from the eased dose, whatever comes between
+                ramp_base = sum(math.floor(d.contacts * (1 - pain_cut)) for d in planned_doses)
+                eased = lower_intensity(adjustment.intensity or intensity)
+                intensity = min(intensity, eased, key=rank)
+                if deload and reference is not None and built is not None:
+                    reference = min(reference, math.floor(reference * (1 - pain_cut)))
+                    built = eased if rank(eased) < rank(built) else built
+            doses = [d for d in doses if d.contacts > 0 or d.strength]
+        plyo_doses = [d for d in doses if not d.strength]
+        contacts = sum(d.contacts for d in plyo_doses)
+        top = max((d.intensity for d in plyo_doses), key=rank, default=intensity)
         strides = 0
-        if doses and i >= stride_start:
+        if plyo_doses and i >= stride_start:
             strides = s.strides_min if deload else min(
                 s.strides_max, s.strides_min + i - stride_start)
         target = WeekTarget(
-            week=i + 1, sessions=len(doses), contacts=contacts, intensity=top, deload=deload,
+            week=i + 1, sessions=len(plyo_doses), strength=len(doses) - len(plyo_doses),
+            contacts=contacts, intensity=top, deload=deload,
             strides=strides, cap=cap, doses=doses,
-            adjusted=adjustment.action if adjustment else None,
+            adjusted=(adjustment.action or "swap") if adjustment else None,
             notes=_week_notes(sessions=sessions, deload=deload, weekly=contacts,
                               intensity=top, strides=strides, stride_seconds=s.stride_seconds,
                               previous=previous, reference=reference, ceiling=ceiling, cap=cap,

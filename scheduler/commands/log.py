@@ -7,11 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from scheduler.block.plan import BlockPlan
-from scheduler.block.training_log import entry_for, load_log, save_log, verdict
-from scheduler.core.domain import PlannedSession, Schedule
+from scheduler.block.training_log import verdict
+from scheduler.core.domain import AREAS, PlannedSession, Schedule
 from scheduler.core.drills import drill_library
 from scheduler.core.errors import BadRequest
 from scheduler.core.io import parse_model, read_json
+from scheduler.core.log import LogEntry, TrainingLog, entry_for, load_log, save_log
+from scheduler.core.pain import PHYSIO_ADVICE, is_pain, is_severe, read_log
 from scheduler.core.week import Week
 
 __all__ = ["add_parser", "run", "find_session"]
@@ -31,6 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--discomfort", type=int, required=True, metavar="0-10",
                    help="discomfort or pain: 0 none to 10 severe")
     p.add_argument("--note", default="", help="anything worth remembering")
+    p.add_argument("--area", choices=AREAS, metavar="AREA",
+                   help=f"where it hurt: {', '.join(AREAS)}")
     p.add_argument("--drill", action="append", default=[], metavar="NAME",
                    help="drill actually done, if not the planned ones; repeatable")
     p.add_argument("--log", type=Path, metavar="LOG",
@@ -67,19 +71,35 @@ def run(args: argparse.Namespace) -> int:
     schedule, session = find_session(_schedules(args.plan), args.session, args.plan)
     log_path = args.log or args.plan.parent / "log.json"
     entry = entry_for(session, rpe=args.rpe, discomfort=args.discomfort, note=args.note,
-                      drills=args.drill or None)
+                      area=args.area, drills=args.drill or None)
     log = load_log(log_path, missing_ok=True).record(entry)
     save_log(log_path, log)
     print(f"Logged {session.id}: RPE {entry.rpe}/10, discomfort {entry.discomfort}/10"
           f"{f' ({entry.note})' if entry.note else ''} -> {log_path}")
     if schedule.request is not None:
-        tz = schedule.request.tz
-        next_week = Week(schedule.week_start + timedelta(days=7), tz)
-        found = verdict(log, next_week.origin, timezone=schedule.request.runner.timezone)
-        if found:
-            effect = {"ease": "eases the next plyo session (one intensity class down, "
-                              "fewer contacts)",
-                      "skip": "skips the next plyo session",
-                      "hold": "holds the next week's plyo dose"}[found.action]
-            print(f"{found.cause} The next plan {effect}.")
+        _say_what_it_means(log, entry, schedule, args)
     return 0
+
+
+def _say_what_it_means(log: TrainingLog, entry: LogEntry, schedule: Schedule,
+                       args: argparse.Namespace) -> None:
+    """What the entry does to the rest of this week and to the next one."""
+    request = schedule.request
+    assert request is not None
+    tz = request.tz
+    reading = read_log(log, entry.start + timedelta(minutes=1), tz)
+    if is_pain(entry) or reading.fatigue:
+        print(f"To change the rest of this week now: plyoplan replan {args.plan} "
+              f"--log {args.log or args.plan.parent / 'log.json'}")
+    if is_severe(entry):
+        print(f"Sharp or severe pain: {PHYSIO_ADVICE}.")
+    next_week = Week(schedule.week_start + timedelta(days=7), tz)
+    found = verdict(log, next_week.origin, timezone=request.runner.timezone)
+    if found:
+        effect = {"ease": "eases next week's plyo sessions (one intensity class down, "
+                          "fewer contacts, no drills loading the sore area)",
+                  "rest": "has no jumping next week (strength work instead)",
+                  "hold": "holds next week's plyo dose",
+                  None: "turns next week's first plyo session into strength work"
+                  }[found.action]
+        print(f"{found.cause} The next plan {effect}.".lstrip())

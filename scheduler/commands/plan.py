@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from scheduler.block.training_log import apply_log, load_log
+from scheduler.block.training_log import apply_log, load_log, mark_log_changes
 from scheduler.calendars.busy_import import with_calendars
 from scheduler.commands import from_current_directory
 from scheduler.core.domain import Schedule
@@ -33,7 +33,8 @@ from scheduler.core.week import Week
 from scheduler.explain.headline import headline
 from scheduler.export.ics import schedule_to_ics
 from scheduler.export.text import say_written, week_table
-from scheduler.jobs import plan_and_explain
+from scheduler.jobs import is_planned, plan_and_explain
+from scheduler.replan.after_pain import settle_with_log
 
 __all__ = ["add_parser", "run", "explanation_text"]
 
@@ -111,10 +112,15 @@ def run(args: argparse.Namespace) -> int:
     for warning in [*warnings, *race_clashes(request, Week(request.week_start, request.tz))]:
         print(f"warning: {warning}", file=sys.stderr)
     adapted: list[str] = []
-    if args.log:
-        request, adapted = apply_log(request, load_log(args.log))
+    asked = request
+    log = load_log(args.log) if args.log else None
+    if log is not None:
+        request, adapted = apply_log(request, log)
     problem = WeekProblem.of(request, get_settings())
     schedule = plan_and_explain(problem, why=args.why, drop_if_needed=args.drop_if_needed)
+    if log is not None and is_planned(schedule):  # what the log changed, and calm key runs
+        schedule = mark_log_changes(schedule, asked, adapted)
+        schedule = settle_with_log(schedule, log, at=problem.week.origin)
     written: list[tuple[Path, str]] = []
     if args.json:
         write_text(args.json, schedule.model_dump_json(indent=2) + "\n")
@@ -134,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.ics, schedule_to_ics(schedule))
         written.append((args.ics, "calendar"))
     print(week_table(schedule))
-    if schedule.changes:  # what the taper before a race shortened or dropped, and why
+    if schedule.changes:  # what the taper or the training log changed, and why
         print()
         print("Changed from what you asked:")
         print("\n".join(_wrap(c["text"], "  - ", "    ") for c in schedule.changes))
@@ -142,6 +148,9 @@ def run(args: argparse.Namespace) -> int:
         print()
         print("From your training log:")
         print("\n".join(_wrap(reason, "  - ", "    ") for reason in adapted))
+    for line in schedule.advice:
+        print()
+        print(_wrap(f"!! {line}", "", "   "))
     if schedule.dropped:
         print()
         print(explanation_text(schedule.explanation))

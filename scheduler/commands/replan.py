@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from scheduler.commands import from_current_directory
 from scheduler.core.domain import BusyInterval, Request
 from scheduler.core.errors import BadRequest
 from scheduler.core.io import load_schedule, write_text
+from scheduler.core.log import load_log
 from scheduler.core.settings import get_settings
 from scheduler.export.ics import schedule_to_ics
 from scheduler.export.text import say_written, week_table
@@ -24,11 +26,12 @@ __all__ = ["add_parser", "run", "parse_at"]
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "replan", help="re-plan the rest of a week after a missed session",
+        "replan", help="re-plan the rest of a week after a missed session or logged pain",
         description="Re-plan the rest of the week in SCHEDULE (a file written by "
                     "'plyoplan plan --json') under every rule, changing as little as "
                     "possible. Sessions before --at are fixed: missed if given with "
-                    "--missed, done otherwise.",
+                    "--missed, done otherwise. With --log, pain or fatigue logged this week "
+                    "changes the sessions still to come first.",
     )
     p.add_argument("schedule", type=Path, help="schedule JSON written by 'plyoplan plan --json'")
     p.add_argument("--missed", action="append", default=[], metavar="ID",
@@ -41,6 +44,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--busy", action="append", default=[], metavar="ICS",
                    help="busy calendar (.ics file or URL) to read again: its events replace "
                         "what the same calendar said when the week was planned; repeatable")
+    p.add_argument("--log", type=Path, metavar="LOG",
+                   help="training log (from 'plyoplan log'): pain or fatigue logged this week "
+                        "eases, swaps or calms the rest of the week")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the new schedule JSON here")
     p.add_argument("--ics", type=Path, metavar="OUT", help="write an iCalendar file here")
     p.set_defaults(run=run)
@@ -78,8 +84,10 @@ def run(args: argparse.Namespace) -> int:
     if args.busy:
         request = _with_new_busy(request, from_current_directory(args.busy),
                                  args.schedule.parent)
+    log = load_log(args.log) if args.log else None
     result = replan_or_refuse(schedule, missed=args.missed, done=args.done,
-                              at=parse_at(args.at), settings=get_settings(), request=request)
+                              at=parse_at(args.at), settings=get_settings(), request=request,
+                              log=log)
     written: list[tuple[Path, str]] = []
     if args.json:
         write_text(args.json, result.model_dump_json(indent=2) + "\n")
@@ -88,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.ics, schedule_to_ics(result))
         written.append((args.ics, "calendar"))
     print(describe_changes(result))
+    for line in result.advice:
+        print()
+        print(textwrap.fill(f"!! {line}", 88, subsequent_indent="   "))
     print()
     print(week_table(result))
     say_written(written)

@@ -374,6 +374,9 @@ class PlannedSession(_Strict):
     sequence: int = Field(
         0, ge=0, description="Calendar SEQUENCE: raised each time the time or status changes."
     )
+    note: str = Field("", max_length=1000,
+                      description="Why the session differs from what was asked (e.g. eased "
+                                  "after logged pain); also in its calendar event.")
 
     @property
     def minutes(self) -> int:
@@ -401,5 +404,9 @@ class Schedule(_Strict):
     )
     penalties: dict[str, int] = Field(
         default_factory=dict, description="Soft-rule penalties paid, by rule key."
+    )
+    advice: list[str] = Field(
+        default_factory=list,
+        description="What the runner should do beyond the plan, e.g. see a physiotherapist.",
     )
     request: Request | None = Field(None, description="The request this week was planned for.")

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-__all__ = ["Week", "local_datetime"]
+__all__ = ["Week", "local_datetime", "monday_of"]
 
 
 def local_datetime(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
@@ -26,6 +26,12 @@ def local_datetime(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
     aware = naive.replace(tzinfo=tz)
     # Round-trip through UTC: a non-existent wall time comes back shifted past the gap.
     return aware.astimezone(UTC).astimezone(tz)
+
+
+def monday_of(moment: datetime, tz: ZoneInfo) -> datetime:
+    """Local midnight (as a UTC instant) starting the Monday of the week `moment` is in."""
+    local = moment.astimezone(tz).date()
+    return Week(local - timedelta(days=local.weekday()), tz).origin
 
 
 class Week:

@@ -39,7 +39,9 @@ def session_title(session: PlannedSession) -> str:
 
 
 def session_description(session: PlannedSession) -> str:
-    lines = [LABELS[session.kind].note]
+    # why the session is not what was asked (eased after pain...) comes first
+    lines = [session.note, "", LABELS[session.kind].note] if session.note else [
+        LABELS[session.kind].note]
     if session.kind is Kind.strength:  # each exercise with its dose and how to do it
         return "\n".join([*lines, "", strength_description(session.drills)])
     if session.drills:

@@ -89,7 +89,7 @@ def _finish(sit: Situation, sessions: list[PlannedSession], status: str) -> Sche
         status=status,  # type: ignore[arg-type]
         sessions=bumped,
         dropped=[s.id for s in bumped if s.status == "dropped"],
-        request=sit.request,
+        request=sit.request, advice=sit.schedule.advice,
     )
     result.penalties = soft_penalties(sit.problem, result)
     result.changes = change_items(sit, result)

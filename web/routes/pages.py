@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from scheduler.core.domain import AREAS
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.explanation import WhyItem
 from scheduler.core.labels import LABELS
@@ -136,6 +137,7 @@ def _plan_page(request: Request, stored: StoredPlan, settings: SettingsDep,
         https_url=https_url, webcal_url=webcal_url, notice=notice,
         runner=schedule.request.runner if schedule.request else None,
         logged=plan_log(engine, stored.id), origin=next_week_of(engine, stored.id),
+        areas=AREAS,
         next_plan=planned_after(engine, stored.id),
         headline=headline(WeekProblem.of(schedule.request, get_settings()),
                           schedule.explanation)
@@ -161,12 +163,13 @@ def _whole(value: str) -> int | str:
 async def log_from_page(plan_id: str, session_id: str, request: Request, engine: EngineDep,
                         settings: SettingsDep) -> Response:
     async with request.form() as form:
-        values = {k: str(form.get(k, "")) for k in ("rpe", "discomfort", "note")}
+        values = {k: str(form.get(k, "")) for k in ("rpe", "discomfort", "note", "area")}
     try:
         stored = load_plan(engine, plan_id)
         body = LogIn.model_validate({"rpe": _whole(values["rpe"]),
                                      "discomfort": _whole(values["discomfort"]),
-                                     "note": values["note"].strip()})
+                                     "note": values["note"].strip(),
+                                     "area": values["area"].strip() or None})
         await run_in_threadpool(log_session, engine, plan_id, session_id, body)
     except (PlanNotFound, SessionNotFound):
         return _not_found(request)

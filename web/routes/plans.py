@@ -7,12 +7,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, status
 
-from scheduler.block.training_log import LogEntry
 from scheduler.core.domain import Request
 from web.actions import mark_session, plan_new_week
 from web.deps import EngineDep, SettingsDep
 from web.planning import Mark
-from web.schemas import InvalidInput, LogIn, MarkIn, NextWeekOut, PlanOut, Problem, ReplanOut
+from web.schemas import (
+    InvalidInput,
+    LogIn,
+    LogOut,
+    MarkIn,
+    NextWeekOut,
+    PlanOut,
+    Problem,
+    ReplanOut,
+)
 from web.store import StoredPlan, load_plan, rotate_feed_token
 from web.training import log_session, plan_next_week
 
@@ -105,15 +113,21 @@ def mark_done(plan_id: str, session_id: str, body: MarkIn,
 
 
 @router.post("/{plan_id}/sessions/{session_id}/log", status_code=status.HTTP_201_CREATED,
-             response_model=LogEntry, responses={**NOT_FOUND, **INVALID, **GUARDED},
+             response_model=LogOut, responses={**NOT_FOUND, **STALE, **INVALID, **GUARDED},
              summary="Log how a session went")
 def log_a_session(plan_id: str, session_id: str, body: LogIn,
-                  engine: EngineDep) -> LogEntry:
-    """Record perceived effort (RPE 1-10), discomfort (0-10), a note and the drills done
-    for a session, in the runner's training log. The runner's next week reads it: pain
-    eases or skips the next plyo session, a very hard one holds progression. Logging a
-    session again replaces its entry."""
-    return log_session(engine, plan_id, session_id, body)
+                  engine: EngineDep) -> dict[str, Any]:
+    """Record perceived effort (RPE 1-10), discomfort (0-10), where it hurt (`area`), a
+    note and the drills done for a session, in the runner's training log. Pain or fatigue
+    re-plans the rest of this week at once (`replanned`: eased plyometrics without drills
+    loading the sore area; after severe pain no jumping, calm key runs for 48 h and the
+    advice to see a physiotherapist; after fatigue strength work instead of the next plyo
+    session), and the weeks planned after it read the log too. Logging a session again
+    replaces its entry."""
+    entry, replanned = log_session(engine, plan_id, session_id, body)
+    return {**entry.model_dump(mode="json"),
+            "replanned": None if replanned is None else {
+                **plan_out(replanned), "changes": replanned.schedule.changes}}
 
 
 @router.post("/{plan_id}/next-week", status_code=status.HTTP_201_CREATED,
