@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scheduler.cli import main
-from scheduler.core.domain import Kind, PlannedSession, Request, Schedule
+from scheduler.core.domain import AREAS, Kind, PlannedSession, Request, Schedule
 from scheduler.core.drills import INTENSITIES, drill_library, intensity_of
 from scheduler.core.io import load_request
 from scheduler.core.log import TrainingLog, entry_for
@@ -24,6 +26,7 @@ from scheduler.core.strength import strength_library
 from scheduler.model.solve import plan_week
 from scheduler.replan.after_pain import replan_with_log
 from tests.oracle import assert_valid
+from tests.strategies import requests
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -234,3 +237,34 @@ def test_log_rejects_an_unknown_area_with_a_sentence(tmp_path, capsys):
     assert stopped.value.code == 2
     assert "--area" in capsys.readouterr().err
     assert not (tmp_path / "log.json").exists()
+
+
+# --- any week, any pain ------------------------------------------------------------------
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(requests(), st.data())
+def test_pain_logged_mid_week_never_leaves_a_sore_area_drill_or_a_heavier_dose(request, data):
+    schedule = plan_week(WeekProblem.of(request))
+    if schedule.status not in ("optimal", "feasible") or len(schedule.sessions) < 2:
+        return
+    ordered = sorted(schedule.sessions, key=lambda s: s.start)
+    logged = data.draw(st.sampled_from(ordered[:-1]), label="logged")
+    area = data.draw(st.sampled_from(AREAS), label="area")
+    discomfort = data.draw(st.integers(4, 10), label="discomfort")
+    log = TrainingLog().record(entry_for(logged, rpe=6, discomfort=discomfort, area=area))
+    at = logged.end
+    result = replanned(schedule, log, at)
+    before = by_id(schedule)
+    for s in result.sessions:
+        was = before[s.id]
+        if was.start < at:  # what already happened stays as it was
+            assert (s.start, s.kind, s.contacts) == (was.start, was.kind, was.contacts)
+            continue
+        if s.kind is Kind.plyo and s.status == "planned":
+            assert discomfort < 7  # severe pain leaves no jumping in the week
+            assert area not in loads([d.name for d in s.drills])
+            assert s.contacts <= int(was.contacts * 0.7)
+        if discomfort >= 7 and was.kind in (Kind.tempo, Kind.hill, Kind.long) \
+                and was.start < logged.start + timedelta(hours=48):
+            assert s.kind is Kind.easy
+    assert (result.advice != []) == (discomfort >= 7 and any(
+        before[s.id].start >= at for s in result.sessions))
