@@ -12,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("scheduler", "constraints", "web")
 # Lowest first. A module belongs to the layer of the longest prefix that names it. The
-# serve command starts the web app, so it sits beside it, above the other commands.
+# serve command starts the web app and roll-week plans for its runners, so they sit
+# beside it, above the other commands.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("scheduler.core",),
     ("constraints", "scheduler.calendars", "scheduler.export"),
@@ -22,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # export.block draws a planned block; the drawing it calls knows nothing of blocks.
     ("scheduler.block", "scheduler.export.block"),
     ("scheduler.jobs", "scheduler.batch", "scheduler.commands", "scheduler.cli", "scheduler"),
-    ("web", "scheduler.commands.serve"),
+    ("web", "scheduler.commands.serve", "scheduler.commands.roll_week"),
 )
 
 

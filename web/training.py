@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -42,6 +43,9 @@ __all__ = ["log_session", "plan_next_week", "following_week", "base_request", "c
            "block_weeks", "block_for_plan", "BLOCK_WEEKS"]
 
 BLOCK_WEEKS = range(1, 13)  # what the block page offers; 6 to 8 is typical
+# (the new week's request, the week before's, the new plan's id, why a calendar could not
+# be read) -> the request to plan and notes for the runner
+UnreadableCalendars = Callable[[Request, Request, str, BadRequest], tuple[Request, list[str]]]
 
 
 def log_session(engine: Engine, plan_id: str, session_id: str, body: LogIn
@@ -123,16 +127,26 @@ def following_week(request: Request, plan_id: str, previous: Schedule) -> Reques
     })
 
 
-def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = False
+def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = False,
+                   when_unreadable: UnreadableCalendars | None = None
                    ) -> tuple[StoredPlan, list[str]]:
     """Plan the week after a plan for the same runner, adapted to their training log;
     returns the stored plan and why the log changed it (WeekAlreadyPlanned if it exists).
-    Calendar URLs the first week was read from are read again for the new week."""
+    Calendar URLs the first week was read from are read again for the new week; when one
+    cannot be read, `when_unreadable(request, week_before, plan_id, error)` may give the
+    request and notes instead (web.rollover's: last week's busy time), else BadRequest."""
     stored = load_plan(engine, plan_id)
     new_plan_id = new_id()
-    request = following_week(base_request(engine, stored), stored.id, stored.schedule)
-    request, _warnings = prepare_request(request, new_plan_id,
-                                         private_calendars=private_calendars)
+    before = base_request(engine, stored)
+    request = following_week(before, stored.id, stored.schedule)
+    notes: list[str] = []
+    try:
+        request, _warnings = prepare_request(request, new_plan_id,
+                                             private_calendars=private_calendars)
+    except BadRequest as unread:
+        if when_unreadable is None:
+            raise
+        request, notes = when_unreadable(request, before, new_plan_id, unread)
     log = runner_log(engine, stored.runner_id)
     adapted_request, adapted = apply_log(request, log)
     schedule = plan_request(adapted_request)
@@ -140,8 +154,8 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
         schedule = settle_with_log(mark_log_changes(schedule, request, adapted), log,
                                    at=Week(request.week_start, request.tz).origin)
     saved = create_next_plan(engine, new_plan_id, stored, schedule, request=request,
-                             adapted=adapted)
-    return saved, adapted
+                             adapted=[*notes, *adapted])
+    return saved, [*notes, *adapted]
 
 
 def block_weeks(given: str) -> int:

@@ -16,7 +16,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from scheduler.batch import BatchResult, Outcome, default_workers, open_squad, plan_batch
 from scheduler.core.errors import BadRequest
@@ -86,6 +86,13 @@ def local_or_cluster(args: argparse.Namespace) -> tuple[int, str | None]:
     return args.workers or default_workers(), args.scheduler
 
 
+class Done(Protocol):
+    """One runner's outcome, as the progress bar counts it."""
+
+    @property
+    def planned(self) -> bool: ...
+
+
 class Progress:
     """A progress bar on stderr: redrawn in place on a terminal, every 10 % otherwise."""
 
@@ -96,7 +103,7 @@ class Progress:
         self.started = time.perf_counter()
         self._next_tenth = 1
 
-    def advance(self, result: BatchResult) -> None:
+    def advance(self, result: Done) -> None:
         self.done += 1
         self.not_planned += not result.planned
         if self.live:
