@@ -38,7 +38,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import StaticPool
 
 __all__ = ["Base", "Runner", "Plan", "SessionRow", "FeedToken", "LogRow", "NextWeekRow",
-           "make_engine", "create_schema", "utcnow"]
+           "HomeLink", "BlockWeekRow", "make_engine", "create_schema", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -137,6 +137,34 @@ class LogRow(Base):
     start: Mapped[datetime] = mapped_column(UTCDateTime())
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime())
     entry: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class HomeLink(Base):
+    """The secret of the runner's home page (`/r/<secret>`, every week of theirs): no
+    accounts, a private link instead. Kept like the feed token: looked up by its SHA-256,
+    the secret itself shown again on the runner's pages, rotatable."""
+
+    __tablename__ = "home_links"
+
+    secret_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    runner_id: Mapped[str] = mapped_column(ForeignKey("runners.id"), unique=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BlockWeekRow(Base):
+    """A week of a block the runner adopted: which block (its first week's plan), which
+    week of it, and the week's target (`WeekTarget` JSON) as the block page shows it."""
+
+    __tablename__ = "block_weeks"
+    __table_args__ = (UniqueConstraint("first_plan_id", "week"),)
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    first_plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
+    runner_id: Mapped[str] = mapped_column(ForeignKey("runners.id"))
+    week: Mapped[int] = mapped_column(Integer)
+    weeks: Mapped[int] = mapped_column(Integer)
+    target: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class NextWeekRow(Base):

@@ -17,9 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from scheduler.block.plan import BlockPlan, day_kind, plan_block
+from scheduler.block.progression import Dose, WeekTarget
 from scheduler.block.training_log import LogEntry, apply_log, entry_for, mark_log_changes
 from scheduler.calendars.fetch import is_url
-from scheduler.core.domain import PLAN_FOUND, Context, Request, Schedule
+from scheduler.core.domain import PLAN_FOUND, Context, Kind, Request, Schedule
+from scheduler.core.drills import LEVEL_INTENSITY
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.sessions import id_in_week
 from scheduler.core.settings import get_settings
@@ -40,7 +42,7 @@ from web.store import (
 )
 
 __all__ = ["log_session", "plan_next_week", "following_week", "base_request", "calendar_urls",
-           "block_weeks", "block_for_plan", "BLOCK_WEEKS"]
+           "block_weeks", "block_for_plan", "first_week_target", "BLOCK_WEEKS"]
 
 BLOCK_WEEKS = range(1, 13)  # what the block page offers; 6 to 8 is typical
 # (the new week's request, the week before's, the new plan's id, why a calendar could not
@@ -168,16 +170,44 @@ def block_weeks(given: str) -> int:
                      f"{BLOCK_WEEKS[-1]}; 6 to 8 is typical (got {shown}).")
 
 
+def first_week_target(first: Schedule, request: Request) -> WeekTarget:
+    """The block's week 1 as the runner planned it: its plyo sessions and contacts."""
+    plyo = [s for s in first.sessions if s.kind is Kind.plyo and s.status != "dropped"]
+    asked = next((w.intensity for w in request.sessions
+                  if w.kind is Kind.plyo and w.intensity), None)
+    intensity = asked or LEVEL_INTENSITY[request.runner.level]
+    return WeekTarget(
+        week=1, week_start=first.week_start, sessions=len(plyo),
+        strength=sum(s.kind is Kind.strength and s.status != "dropped"
+                     for s in first.sessions),
+        contacts=sum(s.contacts for s in plyo), intensity=intensity, deload=False,
+        cap=(first.request or request).contacts_cap,
+        doses=[Dose(contacts=s.contacts, intensity=intensity) for s in plyo],
+        notes=["The week you planned, as it stands."])
+
+
 def block_for_plan(engine: Engine, plan_id: str, weeks: int, *,
                    private_calendars: bool = False) -> tuple[StoredPlan, BlockPlan]:
-    """The plyometric block of `weeks` weeks from the plan's week, adapted to the
-    runner's training log, each week around its own busy time from the plan's calendar
-    URLs (raises BadRequest or RulesConflict with a sentence)."""
+    """The plyometric block of `weeks` weeks whose week 1 is the plan's week as it stands;
+    the weeks after it are planned as one block from the runner's request moved on a
+    week, adapted to the training log, each around its own busy time from the plan's
+    calendar URLs (raises BadRequest or RulesConflict with a sentence)."""
     weeks = block_weeks(str(weeks))
     stored = load_plan(engine, plan_id)
+    first = stored.schedule
+    if first.status not in PLAN_FOUND:
+        raise BadRequest("This week has no plan yet, so no block can start from it; "
+                         "apply one of the fixes first.")
     request = base_request(engine, stored)
+    week_one = first_week_target(first, request)
+    if weeks == 1:
+        return stored, BlockPlan(weeks=[first], progression=[week_one])
+    urls = calendar_urls(request)  # read again below for each week, not once for all
+    after = following_week(request, stored.id, first)
+    after = after.model_copy(update={
+        "races": [r for r in after.races if r.date >= after.week_start],
+        "busy_calendars": [c for c in after.busy_calendars if c not in urls]})
     log = runner_log(engine, stored.runner_id)
-    urls = calendar_urls(request)
     fetched: dict[str, bytes] = {}  # each calendar read once, every week from that reading
 
     def with_busy(week: Request) -> Request:
@@ -185,6 +215,7 @@ def block_for_plan(engine: Engine, plan_id: str, weeks: int, *,
                                   fetched=fetched)[0]
 
     with SOLVER_SLOTS:
-        block = plan_block(request, weeks, log=log, prepare=with_busy if urls else None,
-                           settings=get_settings())
-    return stored, block
+        rest = plan_block(after, weeks - 1, log=log, prepare=with_busy if urls else None,
+                          settings=get_settings())
+    later = [t.model_copy(update={"week": t.week + 1}) for t in rest.progression]
+    return stored, BlockPlan(weeks=[first, *rest.weeks], progression=[week_one, *later])

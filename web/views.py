@@ -4,18 +4,21 @@ only place boxes (no JavaScript). Also the block page's rows, one per week."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from constraints import ALL_RULES
 from scheduler.block.plan import BlockPlan
 from scheduler.block.progression import WeekTarget
 from scheduler.core.domain import WEEKDAYS, Kind, Schedule, clock_minutes
 from scheduler.core.labels import LABELS
 from scheduler.core.races import race_names
+from scheduler.core.sessions import session_specs
 
 __all__ = ["Box", "DayColumn", "WeekGrid", "week_grid", "local_time", "PX_PER_HOUR",
-           "BlockRow", "block_rows"]
+           "BlockRow", "block_rows", "AgendaDay", "agenda", "in_runner_words"]
 
 PX_PER_HOUR = 44
 SHORT_BOX_PX = 34  # a session box lower than this shows one line
@@ -143,3 +146,53 @@ def block_rows(block: BlockPlan) -> list[BlockRow]:
                 for s in schedule.sessions if s.kind is Kind.plyo]
         rows.append(BlockRow(target, schedule, plyo))
     return rows
+
+
+@dataclass
+class AgendaDay:
+    """One day as the phone shows it: its sessions (in time order), busy times and free
+    windows, in words."""
+
+    day: date
+    sessions: list[str] = field(default_factory=list)  # session ids, in time order
+    busy: list[str] = field(default_factory=list)
+    free: list[str] = field(default_factory=list)
+
+
+def agenda(schedule: Schedule) -> list[AgendaDay]:
+    """The week a day at a time (all seven days), in the runner's zone."""
+    tz = ZoneInfo(schedule.timezone)
+    days = [AgendaDay(schedule.week_start + timedelta(days=i)) for i in range(7)]
+    by_date = {d.day: d for d in days}
+    for s in sorted(schedule.sessions, key=lambda s: s.start):
+        found = by_date.get(s.start.astimezone(tz).date())
+        if found is not None:
+            found.sessions.append(s.id)
+    request = schedule.request
+    if request is not None:
+        for i, weekday in enumerate(WEEKDAYS):
+            days[i].free = [f"{a}–{b}" for a, b in request.availability.get(weekday, [])]
+        for busy in sorted(request.busy, key=lambda b: b.start):
+            found = by_date.get(busy.start.astimezone(tz).date())
+            if found is not None:
+                found.busy.append(f"{busy.start.astimezone(tz):%H:%M}–"
+                                  f"{busy.end.astimezone(tz):%H:%M} {busy.summary or 'busy'}"
+                                  .rstrip())
+    return days
+
+
+def in_runner_words(text: str, schedule: Schedule) -> str:
+    """An explanation sentence without session ids or rule keys: sessions by name, rules
+    by what they say."""
+    names: dict[str, str] = {}
+    if schedule.request is not None:
+        for spec in session_specs(schedule.request):
+            names[spec.id] = f"the {LABELS[spec.kind].noun}"
+    for s in schedule.sessions:
+        names[s.id] = f"the {LABELS[s.kind].noun}"
+    for sid in sorted(names, key=len, reverse=True):
+        text = text.replace(f", {sid})", ")").replace(f" ({sid})", "").replace(sid, names[sid])
+    for rule in ALL_RULES:
+        summary = rule.summary.rstrip(".")
+        text = re.sub(rf"\b{re.escape(rule.key)}\b", f"the rule “{summary}”", text)
+    return text
