@@ -29,7 +29,9 @@ the http:// URL to use instead, for a runner who trusts it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import os
 import re
 import socket
 import ssl
@@ -169,6 +171,18 @@ async def _fetch_in_time(source: str, public_only: bool) -> bytes | CalendarErro
         return err
 
 
+def _tls() -> ssl.SSLContext:
+    """httpx's own TLS context for the trust store the environment names."""
+    return _tls_for(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_for(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
+    # Built once per trust store: loading the CA bundle takes about 0.1 s, which every
+    # calendar fetched would pay again (a Sunday-night roll-over reads thousands).
+    return httpx.create_ssl_context()
+
+
 async def _fetch(source: str, label: str, public_only: bool) -> bytes:
     url = source
     if url.lower().startswith("webcal://"):
@@ -176,7 +190,7 @@ async def _fetch(source: str, label: str, public_only: bool) -> bytes:
     transport = _CheckedAddresses(label) if public_only else None
     try:
         async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True,
-                                     transport=transport) as client, \
+                                     transport=transport, verify=_tls()) as client, \
                 client.stream("GET", url) as response:
             if response.status_code >= 400:
                 raise CalendarError(
@@ -218,7 +232,7 @@ class _CheckedAddresses(httpx.AsyncBaseTransport):
     def __init__(self, label: str) -> None:
         self._label = label
         self._transport = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(max_keepalive_connections=0))
+            verify=_tls(), limits=httpx.Limits(max_keepalive_connections=0))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.raw_host.decode("ascii")
