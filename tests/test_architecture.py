@@ -22,7 +22,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("scheduler.replan",),
     # export.block draws a planned block; the drawing it calls knows nothing of blocks.
     ("scheduler.block", "scheduler.export.block"),
-    ("scheduler.jobs", "scheduler.batch", "scheduler.commands", "scheduler.cli", "scheduler"),
+    ("scheduler.jobs", "scheduler.batch", "scheduler.squad", "scheduler.commands",
+     "scheduler.cli", "scheduler"),
     ("web", "scheduler.commands.serve", "scheduler.commands.roll_week"),
 )
 

@@ -63,3 +63,12 @@ def test_the_readme_shows_what_logging_sharp_pain_and_replanning_prints(
     capsys.readouterr()
     assert main(shlex.split(replan)[1:]) == 0
     assert capsys.readouterr().out == printed
+
+
+def test_the_readme_shows_the_squad_weeks_group_sessions(capsys, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"runner's week:\n\n```\n(.*?)```", readme, re.S)
+    assert shown, "the README's squad example and its first lines"
+    monkeypatch.chdir(ROOT)
+    assert main(["squad", "examples/squad_week.json"]) == 0
+    assert capsys.readouterr().out.startswith(shown.group(1))

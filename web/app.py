@@ -27,7 +27,7 @@ from web.actions import AlreadyMarked, SessionNotFound
 from web.db import create_schema, make_engine
 from web.feed import FeedCache, TokenLookup
 from web.planning import CalendarsBusy
-from web.routes import edit, feeds, home, pages, plans
+from web.routes import edit, feeds, home, pages, plans, squads
 from web.safety import (
     BodySizeLimit,
     BodyTooLarge,
@@ -167,6 +167,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(edit.router)
     app.include_router(home.router)
+    app.include_router(squads.router)
     _install_error_handlers(app)
     _document_feed(app)
     return app

@@ -6,13 +6,13 @@ case. Window edges are rounded inward to 5 minutes, the resolution of session st
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from scheduler.core.domain import WEEKDAYS, Request, clock_minutes
+from scheduler.core.domain import WEEKDAYS, Request, Weekday, clock_minutes
 from scheduler.core.week import Week, local_datetime
 
-__all__ = ["FreeWindow", "BusyBlock", "free_windows", "busy_blocks", "STEP"]
+__all__ = ["FreeWindow", "BusyBlock", "free_windows", "busy_blocks", "STEP", "windows_on_line"]
 
 STEP = 5  # minutes: the resolution of session start times
 
@@ -60,10 +60,17 @@ def busy_blocks(request: Request, week: Week) -> list[BusyBlock]:
 
 def weekly_windows(request: Request, week: Week) -> list[tuple[int, int, int]]:
     """(day, start, end) of the availability windows of this week, merged per day."""
+    return windows_on_line(request.availability, week)
+
+
+def windows_on_line(weekly: Mapping[Weekday, list[list[str]]], week: Week
+                    ) -> list[tuple[int, int, int]]:
+    """(day, start, end) on the week line of weekly local windows such as
+    {"tue": [["18:00", "20:30"]]}, merged per day (a squad's venue slots use it too)."""
     out: list[tuple[int, int, int]] = []
     for day, name in enumerate(WEEKDAYS):
         spans = []
-        for start_text, end_text in request.availability.get(name, []):
+        for start_text, end_text in weekly.get(name, []):
             date = week.date(day)
             start = week.minute(local_datetime(date, clock_minutes(start_text), week.tz))
             end = week.minute(local_datetime(date, clock_minutes(end_text), week.tz))
