@@ -117,9 +117,13 @@ def test_too_few_can_come_says_who_and_why_and_the_fixes_work():
     [sentence] = result.explanation
     assert "Track night" in sentence and "suits 2 of 3 (3 needed)" in sentence
     assert "Ana: 'Team dinner' until 22:00" in sentence
-    lower, excuse = result.fixes
+    lower, excuse, move = result.fixes
     assert lower == "Lower Track night's min_attendance to 0.66 (2 of 3)."
     assert excuse.startswith("Excuse Ana from Track night")
+    assert move == "Move Track night's slots to Wed 18:30–20:30."  # Mon: after the long run
+    fixed = json.loads(json.dumps(data))
+    fixed["group_sessions"][0]["slots"] = {"wed": [["18:30", "20:30"]]}
+    assert planned(fixed).status in PLAN_FOUND
     fixed = json.loads(json.dumps(data))
     fixed["group_sessions"][0]["min_attendance"] = 0.66
     assert planned(fixed).status in PLAN_FOUND

@@ -117,8 +117,32 @@ def _cannot_fit(squad: SquadRequest, failed: SquadSolution, settings: Settings
                 at = when(squad, best.starts[g])
                 fixes.append(f"Excuse {joined([e.runner for e in result.excused])} from "
                              f"{group.name}; the others can all come {at}.")
+                moved = _moved_slot(squad, g, settings)
+                if moved:
+                    fixes.append(moved)
     return SquadResult(status=failed.status, group_sessions=[], weeks=failed.weeks,
                        explanation=sentences, fixes=fixes)
+
+
+MOVES_TRIED = 6  # squad solves spent looking for a slot on another day
+
+
+def _moved_slot(squad: SquadRequest, g: int, settings: Settings) -> str | None:
+    """The same slot hours on another day, if the squad week fits with the group session
+    there (proven by planning it); None when no day tried does."""
+    group = squad.group_sessions[g]
+    hours = sorted({(a, b) for windows in group.slots.values() for a, b in windows})
+    days = [d for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            if d not in group.slots]
+    for day in days[:MOVES_TRIED]:
+        slots = {day: [list(span) for span in hours]}
+        groups = [x if i != g else x.model_copy(update={"slots": slots})
+                  for i, x in enumerate(squad.group_sessions)]
+        if solve_squad(squad.model_copy(update={"group_sessions": groups}),
+                       settings).status in PLAN_FOUND:
+            spans = ", ".join(f"{a}–{b}" for a, b in hours)
+            return f"Move {group.name}'s slots to {day.capitalize()} {spans}."
+    return None
 
 
 def _short(squad: SquadRequest, start: int, name: str, result: GroupResult, need: int) -> str:
