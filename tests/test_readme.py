@@ -70,5 +70,5 @@ def test_the_readme_shows_the_squad_weeks_group_sessions(capsys, monkeypatch):
     shown = re.search(r"runner's week:\n\n```\n(.*?)```", readme, re.S)
     assert shown, "the README's squad example and its first lines"
     monkeypatch.chdir(ROOT)
-    assert main(["squad", "examples/squad_week.json"]) == 0
+    assert main(["squad", "examples/squad/track_night.json"]) == 0
     assert capsys.readouterr().out.startswith(shown.group(1))

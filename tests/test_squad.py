@@ -35,7 +35,7 @@ MONDAY = date(2026, 11, 30)
 def example() -> dict[str, Any]:
     """Ana (team dinner Tue evening), Tom ('Team meeting' Thu until 19:00) and Lea;
     Track night, a 60-minute tempo, Tue or Thu 18:30-20:30."""
-    data: dict[str, Any] = json.loads((EXAMPLES / "squad_week.json").read_text())
+    data: dict[str, Any] = json.loads((EXAMPLES / "squad" / "track_night.json").read_text())
     return data
 
 
@@ -172,7 +172,7 @@ def test_bad_input_names_the_field():
 # --- the CLI, and one runner re-planned ---------------------------------------------------
 def test_cli_prints_the_group_session_and_writes_each_runners_calendar(tmp_path, capsys):
     out, folder = tmp_path / "squad.json", tmp_path / "ics"
-    assert main(["squad", str(EXAMPLES / "squad_week.json"), "--json", str(out),
+    assert main(["squad", str(EXAMPLES / "squad" / "track_night.json"), "--json", str(out),
                  "--ics-dir", str(folder)]) == 0
     said = capsys.readouterr().out
     assert said.startswith("Track night · Thu 03 Dec 19:15–20:15 · 3 attending: Ana, Tom, Lea")

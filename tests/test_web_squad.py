@@ -15,7 +15,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def test_a_squad_week_becomes_a_plan_and_a_feed_per_runner(client):
-    squad = json.loads((EXAMPLES / "squad_week.json").read_text())
+    squad = json.loads((EXAMPLES / "squad" / "track_night.json").read_text())
     response = client.post("/api/squads", json=squad)
     assert response.status_code == 201, response.text
     body = response.json()
@@ -32,7 +32,7 @@ def test_a_squad_week_becomes_a_plan_and_a_feed_per_runner(client):
 
 
 def test_a_squad_week_that_cannot_fit_answers_with_why_and_no_plans(client):
-    squad = json.loads((EXAMPLES / "squad_week.json").read_text())
+    squad = json.loads((EXAMPLES / "squad" / "track_night.json").read_text())
     squad["group_sessions"][0]["slots"] = {"tue": [["18:30", "20:30"]]}
     squad["group_sessions"][0]["min_attendance"] = 1.0
     body = client.post("/api/squads", json=squad).json()
@@ -41,7 +41,7 @@ def test_a_squad_week_that_cannot_fit_answers_with_why_and_no_plans(client):
 
 
 def test_a_bad_squad_is_a_422_naming_the_field(client):
-    squad = json.loads((EXAMPLES / "squad_week.json").read_text())
+    squad = json.loads((EXAMPLES / "squad" / "track_night.json").read_text())
     squad["group_sessions"][0]["min_attendance"] = 2
     response = client.post("/api/squads", json=squad)
     assert response.status_code == 422
