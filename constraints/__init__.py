@@ -29,6 +29,7 @@ from constraints.plyo_gap import PlyoGap
 from constraints.race_taper import RaceTaper
 from constraints.rest_days import RestDays
 from constraints.spread_key_workouts import SpreadKeyWorkouts
+from constraints.strength_before_key import StrengthBeforeKey
 from constraints.time_of_day import TimeOfDay
 from constraints.weekly_contacts import WeeklyContacts
 from scheduler.core.domain import Schedule, register_hard_rules
@@ -58,6 +59,7 @@ SOFT_RULES: tuple[Rule, ...] = (
     TimeOfDay(),
     SpreadKeyWorkouts(),
     PlyoFreshLegs(),
+    StrengthBeforeKey(),
 )
 ALL_RULES = HARD_RULES + SOFT_RULES
 HARD_KEYS = tuple(r.key for r in HARD_RULES)

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     weight_plyo_fresh_legs: int = Field(
         8, ge=0, description="Penalty per plyo session the day after a long run or hill session."
     )
+    weight_strength_before_key: int = Field(
+        5, ge=0, description="Penalty per strength session the day before a key workout."
+    )
     weight_move_time: int = Field(
         1, ge=0, description="Re-plan: penalty for moving a session within its day."
     )
