@@ -49,15 +49,17 @@ def test_the_library_holds_the_drills_of_each_intensity_class():
 @given(st.sampled_from(LEVELS), st.integers(0, 400),
        st.sampled_from([None, *INTENSITIES]), st.integers(0, 3000))
 def test_drill_sets_add_up_to_exactly_the_sessions_contacts(level, contacts, cls, weeks):
+    # whole sets only: a dose of a few sets is met exactly, a tiny or huge one rounded down
     monday = date(2001, 1, 1) + timedelta(weeks=weeks)
     drills = plyo_drills(level, contacts, cls, monday)
-    assert sum(d.sets * d.reps for d in drills) == contacts
+    dealt = sum(d.sets * d.reps for d in drills)
+    assert dealt == contacts if 12 <= contacts <= 300 else dealt <= contacts
     library = drill_library()
     for d in drills:
         per_rep = library[d.name].contacts_per_rep
         assert d.reps % per_rep == 0, f"{d.name}: {d.reps} is not whole reps of {per_rep}"
     wanted = cls or LEVEL_INTENSITY[level]
-    if contacts:
+    if contacts >= 12:
         assert intensity_of([d.name for d in drills]) == wanted
 
 
@@ -71,15 +73,15 @@ def test_consecutive_weeks_never_get_the_same_drill_list(cls, weeks, contacts):
     assert this_week != next_week
 
 
-def test_default_drills_keep_their_signature_and_start_beginners_on_low_drills():
+def test_default_drills_keep_their_signature_and_start_every_level_on_low_drills():
     drills = default_drills("beginner", 60)
     assert sum(d.sets * d.reps for d in drills) == 60
     assert all(drill_library()[d.name].intensity == "low" for d in drills)
-    assert intensity_of([d.name for d in default_drills("intermediate", 80)]) == "moderate"
+    assert intensity_of([d.name for d in default_drills("intermediate", 80)]) == "low"
 
 
-def test_harder_sessions_open_with_lighter_drills():
-    assert [d.intensity for d in choose_drills("high")] == ["low", "moderate", "high", "high"]
+def test_harder_sessions_open_with_a_low_primer_then_their_hardest_drills():
+    assert [d.intensity for d in choose_drills("high")] == ["low", "high", "high", "moderate"]
     assert [d.intensity for d in choose_drills("moderate")] == ["low", "moderate", "moderate"]
 
 
@@ -235,4 +237,5 @@ def test_progression_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("PLYOPLAN_BLOCK_DELOAD_VOLUME", "0.5")
     s = ProgressionSettings()
     deload = plan_progression("intermediate", 4, 220, settings=s)[3]
-    assert deload.contacts == 100  # 50% of week 3's 205 contacts, in steps of 5
+    # 50% of week 3's 175 contacts (a high-intensity week: 80% of the 220 cap), in 5s
+    assert deload.contacts == 85

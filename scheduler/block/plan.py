@@ -27,6 +27,7 @@ from constraints import ALL_RULES, HARD_RULES, SOFT_RULES, PenaltyTerm, soft_pen
 from constraints.plyo_after_easy import PlyoAfterEasy
 from scheduler.block.progression import (
     Adjustment,
+    Dose,
     ProgressionSettings,
     WeekTarget,
     get_progression_settings,
@@ -34,6 +35,7 @@ from scheduler.block.progression import (
 )
 from scheduler.block.race_weeks import bend_for_races, races_seen
 from scheduler.block.training_log import TrainingLog, verdict
+from scheduler.core import dosing
 from scheduler.core.domain import (
     KEY_KINDS,
     PLAN_FOUND,
@@ -45,6 +47,7 @@ from scheduler.core.domain import (
     Schedule,
     SessionRequest,
 )
+from scheduler.core.drills import plyo_drills
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import id_in_week
@@ -110,7 +113,9 @@ def week_requests(request: Request, targets: list[WeekTarget], plyo_minutes: int
         sessions += [SessionRequest(kind=Kind.strength, minutes=plyo_minutes,
                                     avoid=dose.avoid)
                      if dose.strength else
-                     SessionRequest(kind=Kind.plyo, minutes=plyo_minutes,
+                     SessionRequest(kind=Kind.plyo,
+                                    minutes=_plyo_minutes(request, dose, week_start,
+                                                          target.strides, plyo_minutes),
                                     contacts=dose.contacts, intensity=dose.intensity,
                                     avoid=dose.avoid)
                      for dose in target.doses]
@@ -123,6 +128,25 @@ def week_requests(request: Request, targets: list[WeekTarget], plyo_minutes: int
             "races": races_seen(request, i),
         }))
     return out
+
+
+def _plyo_minutes(request: Request, dose: Dose, week_start: date, strides: int, asked: int
+                  ) -> int:
+    """What the runner asked for a plyo session, or more when its sets, rests, strides,
+    warm-up and cool-down need it (the single week's own floor has no strides)."""
+    drills = plyo_drills(request.runner.level, dose.contacts, dose.intensity, week_start,
+                         dose.avoid)
+    return max(asked, dosing.plyo_minutes(
+        drills, strides=strides, stride_seconds=get_progression_settings().stride_seconds))
+
+
+def _settle_contacts(target: WeekTarget, problem: WeekProblem) -> None:
+    """The week's contacts as its drills hold them: whole sets round a dose down (rarely,
+    when the drills left after pain count in pairs), and the target says what was done."""
+    plyos = iter(s.contacts for s in problem.specs if s.kind is Kind.plyo)
+    target.doses = [d if d.strength else d.model_copy(update={"contacts": next(plyos, 0)})
+                    for d in target.doses]
+    target.contacts = sum(d.contacts for d in target.doses if not d.strength)
 
 
 def day_kind(sessions: list[PlannedSession], tz: ZoneInfo, day: date) -> ContextKind:
@@ -335,8 +359,9 @@ def solve_block(
         limit = most - 1
         fewer = (f"{most} plyo sessions a week do not fit around your runs under the "
                  f"coaching rules, so the block keeps {limit} a week.")
-    for target, week_request in zip(targets, requests, strict=True):
-        target.week_start = week_request.week_start
+    for target, problem in zip(targets, problems, strict=True):
+        target.week_start = problem.request.week_start
+        _settle_contacts(target, problem)
     if fewer:
         targets[0].notes.append(fewer)
     block = BlockPlan(weeks=_schedules(problems, placed, status), progression=targets)

@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scheduler.block.adjust import Adjustment, Dose, adjust_doses, rank
-from scheduler.core.drills import INTENSITIES, Intensity, lower_intensity
+from scheduler.core.dosing import HIGH_WEEK_SHARE, high_week_cap
+from scheduler.core.drills import INTENSITIES, Intensity, block_intensities, lower_intensity
 from scheduler.core.pain import get_pain_settings
 
 __all__ = [
@@ -60,13 +61,13 @@ def _default_levels() -> dict[str, LevelProgression]:
     return {
         "beginner": LevelProgression(start_contacts=60, session_max=80, sessions_first=1,
                                      sessions_full=2, deload_every=3,
-                                     intensities=["low", "moderate"]),
+                                     intensities=block_intensities("beginner")),
         "intermediate": LevelProgression(start_contacts=80, session_max=120, sessions_first=2,
                                          sessions_full=2, deload_every=4,
-                                         intensities=["low", "moderate", "high"]),
+                                         intensities=block_intensities("intermediate")),
         "advanced": LevelProgression(start_contacts=100, session_max=140, sessions_first=2,
                                      sessions_full=2, deload_every=4,
-                                     intensities=["low", "moderate", "high"]),
+                                     intensities=block_intensities("advanced")),
     }
 
 
@@ -200,6 +201,11 @@ def plan_progression(
             for ceiling_class in (built, adjustment.intensity):
                 if ceiling_class is not None:
                     intensity = min(intensity, ceiling_class, key=rank)
+        if intensity == "high" and weekly > high_week_cap(cap, s.round_to):
+            # intensity and volume never rise together (DESIGN.md)
+            weekly = high_week_cap(cap, s.round_to)
+            notes.append(f"High-intensity week: at most {round(HIGH_WEEK_SHARE * 100)}% of "
+                         f"the weekly cap of {cap}, so {weekly} contacts.")
         doses = split_weekly(weekly, sessions, intensity)
         ramp_base = sum(d.contacts for d in doses)
         if adjustment:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from scheduler.core.domain import KEY_KINDS, LEVELS, RUN_KINDS, Drill, Kind, Request
+from scheduler.core.dosing import plyo_minutes
 from scheduler.core.drills import plyo_drills
 from scheduler.core.labels import runner_slug
 from scheduler.core.strength import strength_exercises
@@ -48,23 +49,27 @@ def id_in_week(stem: str, week_start: date) -> str:
 
 
 def session_specs(request: Request) -> list[SessionSpec]:
-    """One spec per requested session; plyo contacts default to the low end of the level,
-    a strength session gets the week's exercises from the strength library."""
+    """One spec per requested session; plyo contacts default to the low end of the level
+    (rounded down to whole sets) and a plyo session lasts at least what its sets, rests,
+    warm-up and cool-down need; a strength session gets the week's exercises from the
+    strength library."""
     counts: Counter[Kind] = Counter()
     specs = []
     for wanted in request.sessions:
         counts[wanted.kind] += 1
         sid = wanted.id or session_id(request, wanted.kind, counts[wanted.kind])
-        contacts = 0
+        contacts, minutes = 0, wanted.minutes
         drills: tuple[Drill, ...] = ()
         if wanted.kind is Kind.plyo:
             level = request.runner.level
             contacts = LEVELS[level].contacts_low if wanted.contacts is None else wanted.contacts
             drills = tuple(plyo_drills(level, contacts, wanted.intensity, request.week_start,
                                           wanted.avoid))
+            contacts = sum(d.sets * d.reps for d in drills)  # whole sets: never more
+            minutes = max(minutes, plyo_minutes(list(drills)))  # the work sets a floor
         elif wanted.kind is Kind.strength:
             drills = tuple(strength_exercises(request.week_start, wanted.avoid))
-        specs.append(SessionSpec(sid, wanted.kind, wanted.minutes, contacts, drills))
+        specs.append(SessionSpec(sid, wanted.kind, minutes, contacts, drills))
     taken = [s.id for s in specs]
     if len(taken) != len(set(taken)):
         raise ValueError("generated session ids collide with given ids; give every session an id")
