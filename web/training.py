@@ -31,6 +31,7 @@ from web.actions import SessionNotFound
 from web.planning import SOLVER_SLOTS, plan_request, plan_tag, prepare_request, read_calendar_urls
 from web.schemas import LogIn
 from web.store import (
+    StaleVersion,
     StoredPlan,
     create_next_plan,
     load_plan,
@@ -65,19 +66,34 @@ def log_session(engine: Engine, plan_id: str, session_id: str, body: LogIn
     entry = entry_for(session, rpe=body.rpe, discomfort=body.discomfort, note=body.note,
                       area=body.area, drills=body.drills or None)
     save_log_entry(engine, plan_id, entry)
-    if stored.schedule.request is None or stored.schedule.status not in PLAN_FOUND:
-        return entry, None
-    log = runner_log(engine, stored.runner_id)
     at = body.at or datetime.now(UTC)
+    for _ in range(REPLAN_TRIES):
+        try:
+            return entry, _replan_from_log(engine, stored, at)
+        except StaleVersion:  # changed meanwhile (another entry, a mark): read it again
+            stored = load_plan(engine, plan_id)
+    return entry, None  # the entry is kept; the next change of the week reads it
+
+
+REPLAN_TRIES = 3
+
+
+def _replan_from_log(engine: Engine, stored: StoredPlan, at: datetime) -> StoredPlan | None:
+    """The rest of the stored week re-planned from the runner's log at `at`, stored as
+    version + 1 (StaleVersion if the plan changed since it was read); None when the log
+    changes nothing."""
+    if stored.schedule.request is None or stored.schedule.status not in PLAN_FOUND:
+        return None
+    log = runner_log(engine, stored.runner_id)
     try:
         with SOLVER_SLOTS:
             result = replan_with_log(stored.schedule, log, at=at, settings=get_settings())
     except RulesConflict:
-        return entry, None  # the week as it stands is better than none; the log is kept
+        return None  # the week as it stands is better than none; the log is kept
     if result.status not in PLAN_FOUND or (not result.changes
                                            and result.advice == stored.schedule.advice):
-        return entry, None
-    return entry, save_replan(engine, plan_id, stored.version, result)
+        return None
+    return save_replan(engine, stored.id, stored.version, result)
 
 
 def base_request(engine: Engine, stored: StoredPlan) -> Request:
