@@ -85,7 +85,7 @@ def batch_rows(folder: Path, squad: Path, runners: int) -> list[list[str]]:
     local = folder / "local"
     local_s, local_mb, _ = run_cli(["batch", str(squad), "--out", str(local), "--workers", "2"])
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None, host="127.0.0.1") as cluster:
+                      dashboard_address=":0", host="127.0.0.1") as cluster:
         warm = folder / "warm.jsonl"
         warm.write_text("".join(squad.read_text().splitlines(keepends=True)[:8]))
         run_cli(["batch", str(warm), "--out", str(folder / "warm"),
