@@ -3,12 +3,16 @@ fresh SQLite file) and an httpx client to it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.live_server import LiveServer, serve_in_thread
+
+# The background calendar sync stays off in tests unless a test asks for it.
+os.environ.setdefault("PLYOPLAN_SYNC_SECONDS", "0")
 
 
 @pytest.fixture(scope="module")

@@ -239,7 +239,8 @@ def test_the_openapi_document_lists_every_operation(client):
         "/api/plans", "/api/plans/{plan_id}", "/api/plans/{plan_id}/sessions/{session_id}/missed",
         "/api/plans/{plan_id}/sessions/{session_id}/done", "/api/plans/{plan_id}/feed-token",
         "/api/plans/{plan_id}/sessions/{session_id}/log", "/api/plans/{plan_id}/next-week",
-        "/api/squads", "/feeds/{token}.ics"}
+        "/api/squads", "/feeds/{token}.ics",
+        "/api/plans/{plan_id}/sync", "/api/plans/{plan_id}/caldav"}
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])

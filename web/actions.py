@@ -16,6 +16,7 @@ from web.store import (
     new_id,
     save_replan,
 )
+from web.sync import remember_calendars
 
 __all__ = ["plan_new_week", "mark_session", "SessionNotFound", "AlreadyMarked"]
 
@@ -39,9 +40,13 @@ def plan_new_week(engine: Engine, request: Request, *, private_calendars: bool =
     """Plan a week and store it (also when it cannot fit: then it carries the explanation);
     `private_calendars` lets calendar URLs point at local networks."""
     plan_id = new_id()
+    calendars = list(request.busy_calendars)
     request, warnings = prepare_request(request, plan_id, private_calendars=private_calendars)
     schedule = plan_request(request)
-    return create_plan(engine, plan_id, schedule), warnings
+    stored = create_plan(engine, plan_id, schedule)
+    if calendars:  # read again by the sync (web.sync)
+        remember_calendars(engine, plan_id, calendars)
+    return stored, warnings
 
 
 def mark_session(engine: Engine, plan_id: str, session_id: str, mark: Mark, *,

@@ -28,6 +28,7 @@ from web.db import create_schema, make_engine
 from web.feed import FeedCache, TokenLookup
 from web.planning import CalendarsBusy
 from web.routes import edit, feeds, home, pages, plans, squads
+from web.routes import sync as calendar_sync
 from web.safety import (
     BodySizeLimit,
     BodyTooLarge,
@@ -136,7 +137,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         create_schema(engine)
+        loop = calendar_sync.start_loop(engine, settings)  # off when sync_seconds is 0
         yield
+        if loop is not None:
+            loop.stop()
         engine.dispose()
 
     # The API docs load Swagger UI and ReDoc from files shipped in a package, so /docs
@@ -168,6 +172,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(edit.router)
     app.include_router(home.router)
     app.include_router(squads.router)
+    calendar_sync.install(app, engine, settings)
     _install_error_handlers(app)
     _document_feed(app)
     return app

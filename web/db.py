@@ -25,6 +25,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
     create_engine,
@@ -185,6 +186,70 @@ class NextWeekRow(Base):
     week_start: Mapped[date] = mapped_column(Date)
     request: Mapped[dict[str, Any]] = mapped_column(JSON)
     adapted: Mapped[list[str]] = mapped_column(JSON)
+
+
+class PlanCalendar(Base):
+    """A calendar a plan's busy time comes from, as the background sync reads it again:
+    an .ics URL (`username` None) or a CalDAV collection (`source` 'caldav:<URL>', the
+    name its busy intervals carry; `secret` its password encrypted, see web.secrets).
+    `etag`/`modified` make the next fetch conditional; `status`/`detail` are what the
+    last reading found (the last good busy time is what the plan's request holds)."""
+
+    __tablename__ = "plan_calendars"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(2010))
+    url: Mapped[str] = mapped_column(String(2000))
+    username: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    etag: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    modified: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="unchanged")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PlanSync(Base):
+    """When a plan's calendars are next due to be read. A server process claims due rows
+    with SELECT ... FOR UPDATE SKIP LOCKED and moves `due_at` on in the same transaction,
+    so with several processes each plan is synced by one of them per round."""
+
+    __tablename__ = "plan_syncs"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    week_ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rounds: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalDavLink(Base):
+    """The CalDAV collection a plan's sessions are written to (password encrypted)."""
+
+    __tablename__ = "caldav_links"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    username: Mapped[str] = mapped_column(String(200))
+    secret: Mapped[str] = mapped_column(Text)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+class CalDavOutbox(Base):
+    """A change still to reach the linked collection: the event's calendar text, or None
+    to delete it. Written in the same transaction as the plan change, so no change is
+    lost; `generation` rises when a newer change replaces one not yet sent."""
+
+    __tablename__ = "caldav_outbox"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

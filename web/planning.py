@@ -93,13 +93,13 @@ def read_calendar_urls(request: Request, urls: Sequence[str] = (), *,
     than `CALENDAR_READINGS_AT_ONCE` other plans are reading calendars (else
     CalendarsBusy)."""
     for i, source in enumerate(request.busy_calendars):
-        if not is_url(source):
+        if isinstance(source, str) and not is_url(source):
             raise BadRequest(
                 f"Field 'busy_calendars[{i}]': the web app reads busy calendars from "
                 f"http(s) or webcal URLs only (got {source!r}); upload a file on the page."
             )
     to_fetch = [u for u in [*request.busy_calendars, *urls]
-                if fetched is None or u not in fetched]
+                if not isinstance(u, str) or fetched is None or u not in fetched]
     if not to_fetch:  # nothing to wait for
         return with_calendars(request, urls, public_only=not private_calendars,
                               fetched=fetched)

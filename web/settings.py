@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["WebSettings", "default_data_dir"]
@@ -62,6 +62,20 @@ class WebSettings(BaseSettings):
     )
     feed_refresh_minutes: int = Field(
         60, ge=5, le=1440, description="Refresh hint for subscribed calendars."
+    )
+
+    sync_seconds: int = Field(
+        900, ge=0, le=86_400,
+        description="How often the server re-reads every current plan's calendars (and "
+        "retries CalDAV write-backs); 0 turns the background sync off.",
+    )
+    sync_freeze_minutes: int = Field(
+        60, ge=0, le=1440,
+        description="Sessions starting within this many minutes are never moved by a sync.",
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Fernet key encrypting stored CalDAV passwords; default: a key "
+        "file created in the data directory.",
     )
 
     @field_validator("allowed_hosts", mode="before")

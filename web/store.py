@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.block.training_log import LogEntry, TrainingLog
 from scheduler.core.domain import PlannedSession, Request, Schedule
+from web.caldav_push import after_commit, queue_changes
 from web.db import FeedToken, LogRow, NextWeekRow, Plan, Runner, SessionRow, utcnow
 
 __all__ = ["StoredPlan", "PlanNotFound", "StaleVersion", "new_id", "new_feed_token",
@@ -172,11 +173,16 @@ def save_replan(engine: Engine, plan_id: str, version: int, schedule: Schedule) 
             raise StaleVersion(current)
         schedule = _sync_sessions(db, plan_id, schedule, now)
         db.execute(update(Plan).where(Plan.id == plan_id).values(schedule=_dump(schedule)))
+        # A linked CalDAV collection hears of the change through the outbox, written in
+        # this transaction so the change cannot be stored without it.
+        queued = queue_changes(db, plan_id, now)
         runner_id, token = db.execute(
             select(Plan.runner_id, FeedToken.token)
             .join(FeedToken, FeedToken.runner_id == Plan.runner_id)
             .where(Plan.id == plan_id)
         ).one()
+    if queued:
+        after_commit(engine, plan_id)
     return StoredPlan(plan_id, runner_id, version + 1, schedule, token, now)
 
 

@@ -11,21 +11,33 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
-from scheduler.core.domain import MAX_BUSY_CALENDARS, MAX_BUSY_INTERVALS, BusyInterval, Request
+from scheduler.core.domain import (
+    MAX_BUSY_CALENDARS,
+    MAX_BUSY_INTERVALS,
+    BusyInterval,
+    CalDavCalendar,
+    CalendarSource,
+    Request,
+)
 from scheduler.core.errors import BadRequest
 
 __all__ = ["with_calendars", "calendar_name"]
 
 
-def calendar_name(source: str, base_dir: Path | None) -> str:
-    """A calendar's identity: its URL, or its file's absolute path."""
+def calendar_name(source: CalendarSource, base_dir: Path | None) -> str:
+    """A calendar's identity: its URL, its file's absolute path, or 'caldav:' and the
+    CalDAV collection's URL."""
+    if isinstance(source, CalDavCalendar):
+        from scheduler.calendars.caldav_collection import caldav_name
+
+        return caldav_name(source.caldav)
     if "://" in source:
         return source
     return str(((base_dir or Path.cwd()) / source).resolve())
 
 
 def with_calendars(
-    request: Request, sources: Sequence[str] = (), base_dir: Path | None = None,
+    request: Request, sources: Sequence[CalendarSource] = (), base_dir: Path | None = None,
     *, public_only: bool = False, fetched: MutableMapping[str, bytes] | None = None,
 ) -> tuple[Request, list[str]]:
     """The request with its `busy_calendars` and `sources` read into `busy`, and warnings
@@ -36,7 +48,7 @@ def with_calendars(
     Raises BadRequest when more than `MAX_BUSY_CALENDARS` calendars are named, one cannot
     be read, or the week ends up with more than `MAX_BUSY_INTERVALS` busy intervals.
     """
-    by_name: dict[str, str] = {}
+    by_name: dict[str, CalendarSource] = {}
     for source in [*request.busy_calendars, *sources]:
         by_name.setdefault(calendar_name(source, base_dir), source)
     if not by_name:
@@ -48,8 +60,9 @@ def with_calendars(
     from scheduler.calendars.read import BusyOptions, CalendarError, load_calendars, read_busy
 
     fetched = {} if fetched is None else fetched
+    files_and_urls = [s for s in by_name.values() if isinstance(s, str)]
     try:
-        fetched.update(load_calendars([s for s in by_name.values() if s not in fetched],
+        fetched.update(load_calendars([s for s in files_and_urls if s not in fetched],
                                       base_dir=base_dir, public_only=public_only))
     except CalendarError as err:
         raise BadRequest(str(err)) from None
@@ -61,9 +74,16 @@ def with_calendars(
     warnings: list[str] = []
     for name, source in by_name.items():
         try:
-            reading = read_busy(source, week_start=request.week_start, tz=request.tz,
-                                options=options, base_dir=base_dir, public_only=public_only,
-                                fetched=fetched)
+            if isinstance(source, CalDavCalendar):
+                from scheduler.calendars.caldav_collection import CalDavTarget, read_caldav_busy
+
+                reading = read_caldav_busy(CalDavTarget.of(source), week_start=request.week_start,
+                                           tz=request.tz, options=options,
+                                           public_only=public_only)
+            else:
+                reading = read_busy(source, week_start=request.week_start, tz=request.tz,
+                                    options=options, base_dir=base_dir,
+                                    public_only=public_only, fetched=fetched)
         except CalendarError as err:
             raise BadRequest(str(err)) from None
         busy = [b for b in busy if b.calendar != name]

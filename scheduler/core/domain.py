@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -31,7 +32,7 @@ __all__ = [
     "Request", "Drill", "register_hard_rules", "hard_rule_keys", "clock_minutes",
     "PlannedSession", "Schedule", "LEVELS", "LevelDosing", "MAX_BUSY_CALENDARS",
     "MAX_BUSY_INTERVALS", "PLAN_FOUND", "Area", "AREAS", "RaceRequest", "Priority",
-    "RACE_HORIZON_DAYS", "MAX_RACES",
+    "RACE_HORIZON_DAYS", "MAX_RACES", "CalDavCalendar", "CalendarSource",
 ]
 
 
@@ -157,6 +158,27 @@ class BusyInterval(_Strict):
         return self
 
 
+class CalDavCalendar(_Strict):
+    """A CalDAV collection (Nextcloud, iCloud, Fastmail, Radicale, Baïkal...) read for the
+    week's busy time. The password is a SecretStr: any dump of a request shows it as
+    '**********', so it never reaches a schedule file, an API answer, a page or a log."""
+
+    caldav: str = Field(max_length=2000, description="The collection's http(s) URL.")
+    username: str = Field("", max_length=200, description="The CalDAV account's user name.")
+    password: SecretStr = Field(SecretStr(""), description="The account's (app) password; "
+                                "never shown again.")
+
+    @field_validator("caldav")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"a CalDAV collection is an http(s) URL (got {value[:80]!r})")
+        return value
+
+
+CalendarSource = str | CalDavCalendar
+
+
 class SessionRequest(_Strict):
     kind: Kind = Field(description=KINDS_TEXT + " (a race goes in `races`).")
     minutes: int = Field(ge=5, le=360, description="Duration in minutes (5 to 360).")
@@ -273,9 +295,10 @@ class Request(_Strict):
     )
     busy: list[BusyInterval] = Field(default_factory=list, max_length=MAX_BUSY_INTERVALS,
                                      description="One-off busy times.")
-    busy_calendars: list[str] = Field(
+    busy_calendars: list[CalendarSource] = Field(
         default_factory=list, max_length=MAX_BUSY_CALENDARS,
-        description="Busy calendars (.ics paths or URLs), each read once.",
+        description="Busy calendars (.ics paths or URLs, or CalDAV collections "
+                    "{caldav, username, password}), each read once.",
     )
     sessions: list[SessionRequest] = Field(
         min_length=1, max_length=21, description="The sessions wanted this week."

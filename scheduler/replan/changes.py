@@ -9,17 +9,19 @@ tried on each remaining day's first free slot, and the rule that forbids it is n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from itertools import combinations
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from constraints import COUNTED, Violation, hard_violations, rule_by_key
 from scheduler.core.availability import STEP
-from scheduler.core.domain import Kind, PlannedSession, Schedule
+from scheduler.core.domain import BusyInterval, Kind, PlannedSession, Schedule
 from scheduler.core.labels import LABELS
 from scheduler.replan.state import Situation
 
-__all__ = ["change_items", "describe_changes", "overlaps", "NAMES"]
+__all__ = ["change_items", "describe_changes", "overlaps", "NAMES", "name_new_busy"]
 
 NAMES = {kind: label.short for kind, label in LABELS.items()}
 OVERLAP = "overlap"  # not a rule: two sessions at once, which no plan allows
@@ -179,6 +181,24 @@ def _item(sit: Situation, reasons: _Reasons, old: PlannedSession, new: PlannedSe
         "from": old.start.isoformat(), "to": new.start.isoformat() if placed else None,
         "text": text,
     }
+
+
+def name_new_busy(items: list[dict[str, Any]], pushed: Mapping[str, BusyInterval],
+                  tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The change items with each session a new calendar event pushed away saying which
+    event and when: "Tempo moved Thu 03 Dec 18:30 → Fri 04 Dec 07:00: 'Board meeting'
+    now takes Thu 18:00–19:30"."""
+    out = []
+    for item in items:
+        busy = pushed.get(item["session"])
+        if busy is not None and item["change"] in ("moved_time", "moved_day", "dropped"):
+            start, end = busy.start.astimezone(tz), busy.end.astimezone(tz)
+            what = f"'{busy.summary}'" if busy.summary else "a busy event"
+            head = item["text"].split(" (", 1)[0]
+            item = {**item, "text": f"{head}: {what} now takes "
+                                    f"{start:%a %H:%M}–{end:%H:%M}"}
+        out.append(item)
+    return out
 
 
 def describe_changes(schedule: Schedule) -> str:

@@ -1,0 +1,300 @@
+"""The plan follows the calendar: read a plan's calendars again and re-plan when a new
+busy interval lands on a session still to come (scheduler.replan.after_calendar), now
+(`sync_plan`, the API's and the page's "Sync now") and for every plan whose week is not
+over, every `sync_seconds`, in the background (`sync_round`, `SyncLoop`).
+
+Rounds across processes: each plan has a `plan_syncs` row with the time it is next due.
+A process claims due rows with SELECT ... FOR UPDATE SKIP LOCKED and moves their due
+time one interval on in the same transaction, so with several server processes on
+PostgreSQL each plan is synced by exactly one of them per round; SQLite (one process)
+runs the same statements without the lock clause.
+
+What a plan's calendars are: the sources it was planned from (`plan_calendars`, with a
+CalDAV password encrypted), else the .ics URLs its busy intervals remember. An .ics URL
+is fetched conditionally (ETag / Last-Modified), so an unchanged calendar costs a 304.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scheduler.calendars.busy_import import calendar_name
+from scheduler.calendars.caldav_collection import CalDavTarget, caldav_name, read_caldav_busy
+from scheduler.calendars.conditional import fetch_if_changed
+from scheduler.calendars.fetch import CalendarError, calendar_label, is_url
+from scheduler.calendars.read import BusyOptions, busy_from_ics
+from scheduler.core.domain import (
+    MAX_BUSY_INTERVALS,
+    BusyInterval,
+    CalDavCalendar,
+    CalendarSource,
+    Request,
+)
+from scheduler.core.settings import get_settings
+from scheduler.core.week import Week
+from scheduler.replan.after_calendar import CalendarReading, follow_calendars
+from web.caldav_push import push_pending
+from web.db import Plan, PlanCalendar, PlanSync, utcnow
+from web.planning import SOLVER_SLOTS
+from web.secrets import SecretUnreadable, decrypt, encrypt, settings_for
+from web.settings import WebSettings
+from web.store import StaleVersion, StoredPlan, load_plan, save_replan
+
+__all__ = ["SyncResult", "sync_plan", "sync_round", "remember_calendars", "SyncLoop",
+           "sources_of", "week_ends_at"]
+
+log = logging.getLogger("plyoplan.sync")
+CLAIM_BATCH = 100
+SYNC_THREADS = 4  # plans synced at once by one process: mostly waiting on calendar servers
+
+
+@dataclass
+class SyncResult:
+    stored: StoredPlan
+    changes: list[dict[str, Any]]
+    sources: list[dict[str, str]] = field(default_factory=list)
+
+
+def week_ends_at(week_start: Any, timezone: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return Week(week_start + timedelta(days=7), ZoneInfo(timezone)).origin.astimezone(UTC)
+
+
+def remember_calendars(engine: Engine, plan_id: str, sources: Sequence[CalendarSource]
+                       ) -> None:
+    """Keep the calendars a new plan was planned from, to read them again later (a CalDAV
+    password encrypted with the key of the app that owns `engine`)."""
+    settings = settings_for(engine) or WebSettings()
+    rows: list[PlanCalendar] = []
+    seen: set[str] = set()
+    for source in sources:
+        name = calendar_name(source, None)
+        if name not in seen:
+            seen.add(name)
+            rows.append(_row(settings, plan_id, len(rows), source))
+    with Session(engine) as db, db.begin():
+        db.execute(delete(PlanCalendar).where(PlanCalendar.plan_id == plan_id))
+        db.add_all(rows)
+
+
+def _row(settings: WebSettings, plan_id: str, position: int,
+         source: CalendarSource) -> PlanCalendar:
+    if isinstance(source, CalDavCalendar):
+        return PlanCalendar(
+            plan_id=plan_id, position=position, source=caldav_name(source.caldav),
+            url=source.caldav, username=source.username,
+            secret=encrypt(settings, source.password.get_secret_value()),
+            status="unchanged", detail="")
+    return PlanCalendar(plan_id=plan_id, position=position,
+                        source=calendar_name(source, None), url=source, username=None,
+                        secret=None, status="unchanged", detail="")
+
+
+def sources_of(engine: Engine, plan_id: str, request: Request | None) -> list[PlanCalendar]:
+    """The plan's calendars: as remembered, else the .ics URLs its busy time came from."""
+    with Session(engine) as db:
+        rows = list(db.scalars(select(PlanCalendar).where(PlanCalendar.plan_id == plan_id)
+                               .order_by(PlanCalendar.position)))
+        db.expunge_all()
+    if rows or request is None:
+        return rows
+    urls = sorted({b.calendar for b in request.busy if b.calendar and is_url(b.calendar)})
+    return [PlanCalendar(plan_id=plan_id, position=i, source=url, url=url, username=None,
+                         secret=None, etag=None, modified=None, status="unchanged",
+                         detail="")
+            for i, url in enumerate(urls)]
+
+
+def _read(row: PlanCalendar, request: Request, settings: WebSettings
+          ) -> tuple[CalendarReading, dict[str, Any]]:
+    """One calendar read again, and what its row should remember."""
+    public_only = not settings.allow_private_calendar_urls
+    options = BusyOptions(tentative_blocks=request.rules.tentative_blocks,
+                          all_day_blocks=request.rules.all_day_blocks)
+    label = calendar_label(row.url)
+    kept = {"etag": row.etag, "modified": row.modified}
+    try:
+        if row.secret is not None:
+            target = CalDavTarget(row.url, row.username or "", decrypt(settings, row.secret))
+            reading = read_caldav_busy(target, week_start=request.week_start, tz=request.tz,
+                                       options=options, public_only=public_only)
+        else:
+            got = fetch_if_changed(row.url, etag=row.etag, modified=row.modified,
+                                   public_only=public_only)
+            if got.data is None:  # 304: it says what it said last time
+                last = [b for b in request.busy if b.calendar == row.source]
+                return CalendarReading(row.source, label, last, "not modified (304)"), kept
+            kept = {"etag": got.etag, "modified": got.modified}
+            reading = busy_from_ics(got.data, label=label, week_start=request.week_start,
+                                    tz=request.tz, options=options)
+    except (CalendarError, SecretUnreadable) as err:
+        return CalendarReading(row.source, label, None, str(err)), kept
+    busy = [BusyInterval(start=e.start, end=e.end, summary=e.summary[:200],
+                         calendar=row.source) for e in reading.events]
+    if len(busy) > MAX_BUSY_INTERVALS:
+        return CalendarReading(row.source, label, None,
+                               f"it holds over {MAX_BUSY_INTERVALS:,} busy intervals this "
+                               "week"), kept
+    return CalendarReading(row.source, label, busy), kept
+
+
+def sync_plan(engine: Engine, settings: WebSettings, plan_id: str, *,
+              now: datetime | None = None) -> SyncResult:
+    """Read the plan's calendars again and re-plan the rest of its week if a new busy
+    interval collides with a session still to come (raises PlanNotFound)."""
+    now = now or datetime.now(UTC)
+    stored = load_plan(engine, plan_id)
+    request = stored.schedule.request
+    if request is None:
+        return SyncResult(stored, [], [])
+    rows = sources_of(engine, plan_id, request)
+    if not rows:
+        return SyncResult(stored, [], [])
+    read = [_read(row, request, settings) for row in rows]
+    for attempt in range(2):
+        with SOLVER_SLOTS:
+            followed = follow_calendars(stored.schedule, [r for r, _ in read], now=now,
+                                        freeze_minutes=settings.sync_freeze_minutes,
+                                        settings=get_settings())
+        _remember_readings(engine, plan_id, rows, read, followed.sources, now)
+        try:
+            if followed.schedule is not None:
+                saved = save_replan(engine, plan_id, stored.version, followed.schedule)
+                return SyncResult(saved, saved.schedule.changes, followed.sources)
+            if followed.busy_changed:
+                _keep_busy(engine, plan_id, stored.version, stored, followed.request)
+            return SyncResult(load_plan(engine, plan_id), [], followed.sources)
+        except StaleVersion:
+            if attempt:
+                raise
+            stored = load_plan(engine, plan_id)  # marked meanwhile: follow from there
+            if stored.schedule.request is None:
+                break
+    return SyncResult(stored, [], [])
+
+
+def _keep_busy(engine: Engine, plan_id: str, version: int, stored: StoredPlan,
+               request: Request) -> None:
+    """Nothing collided: the plan stays as it is (same version, same feed), but its
+    request learns the busy time as read now, so a later re-plan avoids it too."""
+    schedule = stored.schedule.model_copy(update={"request": request})
+    with Session(engine) as db, db.begin():
+        done = db.execute(update(Plan).where(Plan.id == plan_id, Plan.version == version)
+                          .values(schedule=schedule.model_dump(mode="json")))
+        if not getattr(done, "rowcount", 1):
+            raise StaleVersion(version)
+
+
+def _remember_readings(engine: Engine, plan_id: str, rows: list[PlanCalendar],
+                       read: list[tuple[CalendarReading, dict[str, Any]]],
+                       sources: list[dict[str, str]], now: datetime) -> None:
+    with Session(engine) as db, db.begin():
+        for row, (_reading, kept), source in zip(rows, read, sources, strict=True):
+            values = {**kept, "status": source["status"], "detail": source["detail"][:500],
+                      "checked_at": now}
+            stored = db.get(PlanCalendar, (plan_id, row.position))
+            if stored is None:
+                db.add(PlanCalendar(plan_id=plan_id, position=row.position,
+                                    source=row.source, url=row.url, username=None,
+                                    secret=None, **values))
+            else:
+                for name, value in values.items():
+                    setattr(stored, name, value)
+
+
+def _ensure_sync_rows(engine: Engine, interval: timedelta, now: datetime) -> None:
+    """A plan_syncs row for every plan that has none (plans stored before the sync)."""
+    with Session(engine) as db:
+        missing = db.execute(
+            select(Plan.id, Plan.week_start, Plan.timezone)
+            .outerjoin(PlanSync, PlanSync.plan_id == Plan.id)
+            .where(PlanSync.plan_id.is_(None))).all()
+    if not missing:
+        return
+    try:
+        with Session(engine) as db, db.begin():
+            db.add_all(PlanSync(plan_id=pid, due_at=now, rounds=0,
+                                week_ends_at=week_ends_at(start, zone))
+                       for pid, start, zone in missing)
+    except IntegrityError:
+        pass  # another process added them first
+
+
+def claim_due(engine: Engine, now: datetime, interval: timedelta, limit: int = CLAIM_BATCH
+              ) -> list[str]:
+    """Claim up to `limit` plans due at `now` whose week is not over; each is then not
+    due again before `now + interval`, for this process or any other."""
+    with Session(engine) as db, db.begin():
+        due = list(db.scalars(
+            select(PlanSync.plan_id)
+            .where(PlanSync.due_at <= now, PlanSync.week_ends_at > now)
+            .order_by(PlanSync.due_at, PlanSync.plan_id).limit(limit)
+            .with_for_update(skip_locked=True)))
+        if due:
+            db.execute(update(PlanSync).where(PlanSync.plan_id.in_(due))
+                       .values(due_at=now + interval, rounds=PlanSync.rounds + 1))
+    return due
+
+
+def sync_round(engine: Engine, settings: WebSettings, *, now: datetime | None = None,
+               threads: int = SYNC_THREADS) -> list[str]:
+    """Sync every plan due at `now` that no other process has claimed; the ids synced."""
+    now = now or datetime.now(UTC)
+    interval = timedelta(seconds=max(settings.sync_seconds, 1))
+    _ensure_sync_rows(engine, interval, now)
+    synced: list[str] = []
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        while due := claim_due(engine, now, interval):
+            for plan_id, ok in zip(due, pool.map(
+                    lambda pid: _sync_quietly(engine, settings, pid, now), due), strict=True):
+                if ok:
+                    synced.append(plan_id)
+    return synced
+
+
+def _sync_quietly(engine: Engine, settings: WebSettings, plan_id: str, now: datetime) -> bool:
+    try:
+        sync_plan(engine, settings, plan_id, now=now)
+        return True
+    except Exception as err:  # one plan's trouble must not stop the round
+        log.warning("a plan's sync failed: %s", type(err).__name__)
+        return False
+
+
+class SyncLoop:
+    """The background sync of one server process: a round whenever plans are due, and
+    the CalDAV outbox retried, until stopped."""
+
+    def __init__(self, engine: Engine, settings: WebSettings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="plyoplan-sync", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=30)
+
+    def _run(self) -> None:
+        tick = min(max(self.settings.sync_seconds, 1), 30)
+        while not self.stopping.is_set():
+            try:
+                sync_round(self.engine, self.settings)
+                push_pending(self.engine, self.settings, now=utcnow())
+            except Exception as err:
+                log.warning("a sync round failed: %s", type(err).__name__)
+            self.stopping.wait(tick)
