@@ -54,7 +54,7 @@ __all__ = ["SyncResult", "sync_plan", "sync_round", "remember_calendars", "SyncL
            "sources_of", "week_ends_at"]
 
 log = logging.getLogger("plyoplan.sync")
-CLAIM_BATCH = 100
+CLAIM_BATCH = 8
 SYNC_THREADS = 4  # plans synced at once by one process: mostly waiting on calendar servers
 
 
@@ -255,7 +255,8 @@ def sync_round(engine: Engine, settings: WebSettings, *, now: datetime | None = 
     _ensure_sync_rows(engine, interval, now)
     synced: list[str] = []
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        while due := claim_due(engine, now, interval):
+        # A few plans per claim, so that other processes share a round's work.
+        while due := claim_due(engine, now, interval, limit=2 * threads):
             for plan_id, ok in zip(due, pool.map(
                     lambda pid: _sync_quietly(engine, settings, pid, now), due), strict=True):
                 if ok:
