@@ -237,3 +237,19 @@ def test_a_round_syncs_each_current_plan_once_and_a_finished_week_never(app_part
     assert set(sync_round(engine, settings, now=later)) == plans
     over = datetime(2026, 12, 8, tzinfo=UTC)
     assert sync_round(engine, settings, now=over) == []
+
+
+def test_the_sync_command_re_reads_the_schedules_calendar(tmp_path, served):
+    import json
+
+    from scheduler.cli import main
+
+    (tmp_path / "week.json").write_text(json.dumps({**example("office_worker"),
+                                                    "busy_calendars": [served.url]}))
+    assert main(["plan", str(tmp_path / "week.json"), "--json",
+                 str(tmp_path / "plan.json")]) == 0
+    served.down = True
+    assert main(["sync", str(tmp_path / "plan.json"), "--json",
+                 str(tmp_path / "synced.json")]) == 0
+    synced = json.loads((tmp_path / "synced.json").read_text())
+    assert "Team lunch" in {b["summary"] for b in synced["request"]["busy"]}
