@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from constraints.easing import Fix, Trial
 from scheduler.core.domain import KEY_KINDS, Kind, PlannedSession, Schedule
-from scheduler.core.labels import DAY_NAMES
+from scheduler.core.labels import DAY_NAMES, LABELS
 from scheduler.core.problem import WeekProblem
 from scheduler.core.sessions import SessionSpec
 
@@ -192,7 +192,7 @@ class WeekView:
 
     def label(self, session: PlannedSession) -> str:
         local = session.start.astimezone(self.week.tz)
-        return f"{session.kind.value} on {DAY_NAMES[local.weekday()]} {local:%d %b %H:%M}"
+        return f"{LABELS[session.kind].noun} on {DAY_NAMES[local.weekday()]} {local:%d %b %H:%M}"
 
 
 def hours_between(earlier: datetime, later: datetime) -> float:

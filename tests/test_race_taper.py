@@ -185,9 +185,9 @@ def test_check_flags_a_key_workout_the_day_before_a_b_race_and_plyo_two_days_bef
     plyo = session("p", "plyo", "fri", "18:40", 20, contacts=40)
     found = violations(req, tempo, plyo)
     assert [(v.sessions, v.text) for v in found] == [
-        (("t",), "The tempo on Sat 05 Dec 18:00 is a key workout 1 day before City 10k "
+        (("t",), "The tempo run on Sat 05 Dec 18:00 is a key workout 1 day before City 10k "
                  "(B race) on Sun 06 Dec."),
-        (("p",), "The plyo on Fri 04 Dec 18:40 is plyometrics 2 days before City 10k "
+        (("p",), "The plyo session on Fri 04 Dec 18:40 is plyometrics 2 days before City 10k "
                  "(B race) on Sun 06 Dec."),
     ]
     c = with_race([("tempo", 40)], [race("sun", "C")])
