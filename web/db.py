@@ -297,13 +297,15 @@ def create_schema(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         # Server processes starting at once on a new SQLite file can each find a table
         # missing, and all but one fail on its CREATE TABLE; checking again finds it
-        # there (a few rounds: the other process may still be creating the next one).
-        for attempt in range(5):
+        # there (more rounds: the other process may still be creating the next one).
+        # Each lost race costs a round, so there is one round per table (and one more).
+        rounds = len(Base.metadata.tables) + 1
+        for attempt in range(rounds):
             try:
                 Base.metadata.create_all(engine)
                 return
             except OperationalError as err:
-                if "already exists" not in str(err) or attempt == 4:
+                if "already exists" not in str(err) or attempt == rounds - 1:
                     raise
         return
     # Several servers (or worker processes) starting at once on an empty database would
