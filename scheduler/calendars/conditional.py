@@ -22,6 +22,7 @@ from scheduler.calendars.fetch import (
     _reason,
     _run,
     _seconds,
+    _tls,
     _too_big,
     calendar_label,
 )
@@ -72,8 +73,10 @@ async def _fetch(source: str, label: str, etag: str | None, modified: str | None
         headers["If-Modified-Since"] = modified
     transport = _CheckedAddresses(label) if public_only else None
     try:
+        # The shared TLS context: loading the CA bundle again for each client would cost
+        # more than a whole 304 answer, and a sync round asks every plan's calendars.
         async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True,
-                                     transport=transport) as client, \
+                                     transport=transport, verify=_tls()) as client, \
                 client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304:
                 return Refetch(None, etag, modified)
