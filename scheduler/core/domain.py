@@ -31,7 +31,8 @@ __all__ = [
     "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
     "Request", "Drill", "register_hard_rules", "hard_rule_keys", "clock_minutes",
     "PlannedSession", "Schedule", "LEVELS", "LevelDosing", "MAX_BUSY_CALENDARS",
-    "MAX_BUSY_INTERVALS", "PLAN_FOUND", "Area", "AREAS", "RaceRequest", "Priority",
+    "MAX_BUSY_INTERVALS", "PLAN_FOUND", "known_zone", "a_monday", "ordered_windows", "Area",
+    "AREAS", "RaceRequest", "Priority",
     "RACE_HORIZON_DAYS", "MAX_RACES", "CalDavCalendar", "CalendarSource",
 ]
 
@@ -119,6 +120,33 @@ def clock_minutes(text: str) -> int:
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
+def known_zone(value: str) -> str:
+    """An IANA zone name, or ValueError with the sentence a runner reads."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"'{value}' is not an IANA time zone; use a name like Europe/Berlin"
+        ) from None
+    return value
+
+
+def a_monday(value: date) -> date:
+    if value.weekday() != 0:
+        raise ValueError(f"{value} is a {value:%A}; a week starts on a Monday")
+    return value
+
+
+def ordered_windows(value: dict[str, list[list[str]]], noun: str = "window"
+                    ) -> dict[str, list[list[str]]]:
+    """Weekly windows whose every end comes after its start ('on tue the slot ...')."""
+    for day, windows in value.items():
+        for start, end in windows:
+            if clock_minutes(end) <= clock_minutes(start):
+                raise ValueError(f"on {day} the {noun} {start}-{end} ends before it starts")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -131,13 +159,7 @@ class Runner(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"'{value}' is not an IANA time zone; use a name like Europe/Berlin"
-            ) from None
-        return value
+        return known_zone(value)
 
 
 class BusyInterval(_Strict):
@@ -315,18 +337,12 @@ class Request(_Strict):
     @field_validator("week_start")
     @classmethod
     def _monday(cls, value: date) -> date:
-        if value.weekday() != 0:
-            raise ValueError(f"{value} is a {value:%A}; a week starts on a Monday")
-        return value
+        return a_monday(value)
 
     @field_validator("availability")
     @classmethod
     def _windows(cls, value: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
-        for day, windows in value.items():
-            for start, end in windows:
-                if clock_minutes(end) <= clock_minutes(start):
-                    raise ValueError(f"on {day} the window {start}-{end} ends before it starts")
-        return value
+        return ordered_windows(value)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Request:

@@ -6,11 +6,18 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scheduler.core.domain import Kind, Request, Weekday, clock_minutes
+from scheduler.core.domain import (
+    Kind,
+    Request,
+    Weekday,
+    a_monday,
+    known_zone,
+    ordered_windows,
+)
 
 __all__ = ["GroupSession", "Coach", "SquadRequest", "MAX_SQUAD", "GROUP_KINDS"]
 
@@ -48,11 +55,7 @@ class GroupSession(_Strict):
     @field_validator("slots")
     @classmethod
     def _slots(cls, value: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
-        for day, windows in value.items():
-            for start, end in windows:
-                if clock_minutes(end) <= clock_minutes(start):
-                    raise ValueError(f"on {day} the slot {start}-{end} ends before it starts")
-        return value
+        return ordered_windows(value, "slot")
 
 
 class Coach(_Strict):
@@ -72,19 +75,12 @@ class SquadRequest(_Strict):
     @field_validator("week_start")
     @classmethod
     def _monday(cls, value: date) -> date:
-        if value.weekday() != 0:
-            raise ValueError(f"{value} is a {value:%A}; a week starts on a Monday")
-        return value
+        return a_monday(value)
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not an IANA time zone; use a name like "
-                             f"Europe/Berlin") from None
-        return value
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> SquadRequest:
