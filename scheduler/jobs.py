@@ -19,6 +19,7 @@ from scheduler.core.settings import Settings
 from scheduler.explain.drop import plan_with_drops
 from scheduler.explain.infeasible import explain_infeasible
 from scheduler.explain.why import why_items
+from scheduler.model.hint import Hint
 from scheduler.model.solve import plan_week
 from scheduler.replan.after_pain import replan_with_log
 from scheduler.replan.replan import replan
@@ -40,15 +41,17 @@ def is_planned(schedule: Schedule) -> bool:
 
 
 def plan_and_explain(problem: WeekProblem, *, why: bool = False,
-                     drop_if_needed: bool = False, fixes: bool = True) -> Schedule:
+                     drop_if_needed: bool = False, fixes: bool = True,
+                     hint: Hint | None = None) -> Schedule:
     """Plan the week. When it cannot fit, its explanation holds the smallest set of
     conflicting rules and (with `fixes`, which costs a solve per change tried) the single
     changes that make it fit; with `drop_if_needed` the week is planned without the
     fewest, least important sessions instead. With `why`, a planned week says for each
     session what keeps it where it is. A week with no plan in the time limit comes back
     as the solver left it (status `unknown`, no explanation): what to do about it
-    depends on where the runner asked."""
-    schedule = plan_week(problem)
+    depends on where the runner asked. A `hint` (`scheduler.model.hint`) says where to
+    look first."""
+    schedule = plan_week(problem, hint)
     if schedule.status == "infeasible":
         if drop_if_needed:
             schedule = plan_with_drops(problem)

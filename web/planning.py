@@ -30,6 +30,7 @@ from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import get_settings
 from scheduler.explain.why import why_items
 from scheduler.jobs import plan_and_explain, replan_or_refuse
+from scheduler.model.hint import times_a_week_on
 
 __all__ = ["prepare_request", "read_calendar_urls", "plan_request", "replan_after",
            "why_by_session", "busy_from_upload", "Mark", "CalendarsBusy",
@@ -129,11 +130,14 @@ def busy_from_upload(data: bytes, filename: str, week_start: date, timezone: str
     return busy, list(reading.warnings)
 
 
-def plan_request(request: Request) -> Schedule:
+def plan_request(request: Request, last_week: Schedule | None = None) -> Schedule:
     """Plan the week; when it cannot fit, or no plan is found in time, the schedule
-    carries the explanation (a stored plan has no other place to say it)."""
+    carries the explanation (a stored plan has no other place to say it). The week after
+    `last_week` starts its search from that week's times (`scheduler.model.hint`)."""
+    problem = WeekProblem.of(request, get_settings())
+    hint = None if last_week is None else times_a_week_on(last_week, problem)
     with SOLVER_SLOTS:
-        schedule = plan_and_explain(WeekProblem.of(request, get_settings()))
+        schedule = plan_and_explain(problem, hint=hint)
     if schedule.status == "unknown":
         schedule.explanation = [ConflictItem(
             rules=[], sessions=[],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, delete, select, update
+from sqlalchemy import Connection, CursorResult, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -119,6 +119,22 @@ def _sync_sessions(db: Session, plan_id: str, schedule: Schedule, now: datetime)
     return schedule.model_copy(update={"sessions": final})
 
 
+def _insert_new_plan(db: Connection, plan_id: str, runner_id: str, schedule: Schedule,
+                     now: datetime) -> None:
+    """A new plan's row and its session rows, each session as first served (a new plan
+    has no earlier SEQUENCE to raise), the schedule turned into JSON once for both."""
+    dumped = _dump(schedule)
+    db.execute(insert(Plan), [{
+        "id": plan_id, "runner_id": runner_id, "week_start": schedule.week_start,
+        "timezone": schedule.timezone, "version": 1, "schedule": dumped,
+        "created_at": now, "updated_at": now}])
+    rows = [{"plan_id": plan_id, "session_id": s.id, "start": s.start, "end": s.end,
+             "status": s.status, "sequence": s.sequence, "last_modified": now, "data": data}
+            for s, data in zip(schedule.sessions, dumped["sessions"], strict=True)]
+    if rows:
+        db.execute(insert(SessionRow), rows)
+
+
 def create_plan(engine: Engine, plan_id: str, schedule: Schedule) -> StoredPlan:
     """Store a new plan at version 1 for a new runner, with a fresh feed token."""
     request = schedule.request
@@ -126,18 +142,14 @@ def create_plan(engine: Engine, plan_id: str, schedule: Schedule) -> StoredPlan:
     now = utcnow()
     token = new_feed_token()
     runner_id = new_id()
-    with Session(engine) as db, db.begin():
-        db.add(Runner(id=runner_id, name=request.runner.name, level=request.runner.level,
-                      timezone=request.runner.timezone, created_at=now))
-        db.flush()  # no ORM relationships, so the rows go in parent-first by hand
-        db.add(FeedToken(token_hash=token_hash(token), runner_id=runner_id, token=token,
-                         created_at=now))
-        db.add(Plan(id=plan_id, runner_id=runner_id, week_start=schedule.week_start,
-                    timezone=schedule.timezone, version=1, schedule={}, created_at=now,
-                    updated_at=now))
-        db.flush()
-        schedule = _sync_sessions(db, plan_id, schedule, now)
-        db.execute(update(Plan).where(Plan.id == plan_id).values(schedule=_dump(schedule)))
+    with engine.begin() as db:  # parent rows first: the tables have no ORM relationships
+        db.execute(insert(Runner), [{
+            "id": runner_id, "name": request.runner.name, "level": request.runner.level,
+            "timezone": request.runner.timezone, "created_at": now}])
+        db.execute(insert(FeedToken), [{
+            "token_hash": token_hash(token), "runner_id": runner_id, "token": token,
+            "created_at": now}])
+        _insert_new_plan(db, plan_id, runner_id, schedule, now)
     return StoredPlan(plan_id, runner_id, 1, schedule, token, now)
 
 
@@ -253,8 +265,8 @@ def _next_week(row: NextWeekRow) -> NextWeek:
                     list(row.adapted))
 
 
-def _plan_of_week(db: Session, runner_id: str, week_start: date, *, but: str = ""
-                  ) -> str | None:
+def _plan_of_week(db: Session | Connection, runner_id: str, week_start: date, *,
+                  but: str = "") -> str | None:
     return db.scalar(select(Plan.id).where(Plan.runner_id == runner_id,
                                            Plan.week_start == week_start, Plan.id != but))
 
@@ -269,31 +281,25 @@ def create_next_plan(engine: Engine, plan_id: str, after: StoredPlan, schedule: 
     """
     now = utcnow()
     try:
-        with Session(engine) as db, db.begin():
+        with engine.begin() as db:
             # The insert comes first so this transaction holds the write lock before it
             # looks for another plan of the week (as in save_replan).
-            db.add(Plan(id=plan_id, runner_id=after.runner_id, week_start=schedule.week_start,
-                        timezone=schedule.timezone, version=1, schedule={}, created_at=now,
-                        updated_at=now))
-            db.flush()  # parent-first by hand, as in create_plan
+            _insert_new_plan(db, plan_id, after.runner_id, schedule, now)
             existing = _plan_of_week(db, after.runner_id, schedule.week_start, but=plan_id)
             if existing is not None:
                 raise WeekAlreadyPlanned(schedule.week_start, existing)
-            db.add(NextWeekRow(plan_id=plan_id, after_plan_id=after.id,
-                               runner_id=after.runner_id, week_start=schedule.week_start,
-                               request=request.model_dump(mode="json"), adapted=adapted))
-            schedule = _sync_sessions(db, plan_id, schedule, now)
-            db.execute(update(Plan).where(Plan.id == plan_id)
-                       .values(schedule=_dump(schedule)))
-            token = db.scalar(select(FeedToken.token)
-                              .where(FeedToken.runner_id == after.runner_id))
+            db.execute(insert(NextWeekRow), [{
+                "plan_id": plan_id, "after_plan_id": after.id, "runner_id": after.runner_id,
+                "week_start": schedule.week_start, "request": request.model_dump(mode="json"),
+                "adapted": adapted}])
     except IntegrityError:
-        with Session(engine) as db:
+        with engine.connect() as db:
             existing = _plan_of_week(db, after.runner_id, schedule.week_start)
         if existing is None:
             raise
         raise WeekAlreadyPlanned(schedule.week_start, existing) from None
-    return StoredPlan(plan_id, after.runner_id, 1, schedule, token or after.feed_token, now)
+    # The runner's feed token is the one `after` was read with (one token per runner).
+    return StoredPlan(plan_id, after.runner_id, 1, schedule, after.feed_token, now)
 
 
 def next_week_of(engine: Engine, plan_id: str) -> NextWeek | None:

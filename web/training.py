@@ -167,7 +167,7 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
         request, notes = when_unreadable(request, before, new_plan_id, unread)
     log = runner_log(engine, stored.runner_id)
     adapted_request, adapted = apply_log(request, log)
-    schedule = plan_request(adapted_request)
+    schedule = plan_request(adapted_request, last_week=stored.schedule)
     if schedule.status in PLAN_FOUND:  # what the log changed, and calm key runs
         schedule = settle_with_log(mark_log_changes(schedule, request, adapted), log,
                                    at=Week(request.week_start, request.tz).origin)

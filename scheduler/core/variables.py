@@ -126,6 +126,10 @@ class WeekVars:
             twin = self.model.new_int_var_from_domain(allowed, f"{spec.id}.allowed_step")
             self.model.add(step == twin).only_enforce_if([when, self.present[spec.id]])
 
+    def start_step(self, sid: str) -> cp_model.IntVar | None:
+        """The session's start in 5-minute steps; None for a session pinned in place."""
+        return self._step.get(sid)
+
     def on(self, spec: SessionSpec, day: int) -> cp_model.IntVar:
         """True when the session takes place on local day `day` (0 = Monday)."""
         return self._on[(spec.id, day)]

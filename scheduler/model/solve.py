@@ -21,6 +21,7 @@ from scheduler.core.sessions import SessionSpec
 from scheduler.core.settings import Settings
 from scheduler.core.taper import taper_changes
 from scheduler.core.variables import WeekVars
+from scheduler.model.hint import HINTED_SEARCH, Hint, add_hint
 
 __all__ = ["WeekModel", "build_week_model", "new_solver", "plan_week",
            "extract_sessions", "STATUS_NAMES", "Solved", "solve_request", "enforce_rules",
@@ -149,19 +150,23 @@ class Solved:
     objective: int | None  # the solver's objective value; None without a plan
 
 
-def plan_week(problem: WeekProblem) -> Schedule:
+def plan_week(problem: WeekProblem, hint: Hint | None = None) -> Schedule:
     """Plan the week. Status infeasible/unknown comes back with no sessions."""
-    return solve_request(problem).schedule
+    return solve_request(problem, hint).schedule
 
 
-def solve_request(problem: WeekProblem) -> Solved:
-    """Plan the week and keep the solver's objective (the oracle compares the two)."""
+def solve_request(problem: WeekProblem, hint: Hint | None = None) -> Solved:
+    """Plan the week and keep the solver's objective (the oracle compares the two); a
+    `hint` (last week's times, `scheduler.model.hint`) says where to look first."""
     request = problem.request
     if days_rule_out(problem):
         status = "infeasible"  # proven by counting: the search would only prove it again
     else:
         wm = build_week_model(problem, settled=rules_as_asked(request))
-        solver = new_solver(problem.settings, tuning=PLAN_SEARCH)
+        if hint:
+            add_hint(wm.vars, hint)
+        solver = new_solver(problem.settings,
+                            tuning={**PLAN_SEARCH, **HINTED_SEARCH} if hint else PLAN_SEARCH)
         status = solve_status(solver, wm.model)
     schedule = Schedule(
         week_start=request.week_start, timezone=request.runner.timezone,
