@@ -3,31 +3,46 @@ Last-Modified the last answer gave, so an unchanged calendar costs a 304 and no 
 
 The same limits as a first fetch hold (`scheduler.calendars.fetch`): the total deadline,
 the size cap, webcal over HTTPS, and with `public_only` every connection to a checked
-public address.
+public address. `fetch_all_if_changed` asks many calendars at once on one event loop and
+one client, as a sync round does for a batch of plans: for an unchanged calendar the
+setting up would otherwise cost more than the 304 itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
 
 from scheduler.calendars.fetch import (
     FETCH_DEADLINE_SECONDS,
-    FETCH_TIMEOUT_SECONDS,
-    MAX_CALENDAR_BYTES,
+    LABEL_EXTENSION,
     CalendarError,
-    _CheckedAddresses,
-    _reason,
+    _body,
+    _client,
+    _not_fetched,
     _run,
     _seconds,
-    _tls,
-    _too_big,
     calendar_label,
+    https_for_webcal,
 )
 
-__all__ = ["Refetch", "fetch_if_changed"]
+__all__ = ["Ask", "Refetch", "fetch_if_changed", "fetch_all_if_changed"]
+
+# Calendars asked at once by one call: enough to keep a batch's waits overlapping, few
+# enough that no server sees a crowd from one process.
+AT_ONCE = 32
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A calendar to fetch again, with what its last answer said."""
+
+    url: str
+    etag: str | None = None
+    modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,54 +62,58 @@ def fetch_if_changed(url: str, *, etag: str | None, modified: str | None,
                      public_only: bool = False) -> Refetch:
     """The calendar at `url` unless it is unchanged since the answer that gave `etag` /
     `modified`. Raises CalendarError with a sentence naming the URL (without secrets)."""
-    return _run(_in_time(url, etag, modified, public_only))
+    [got] = fetch_all_if_changed([Ask(url, etag, modified)], public_only=public_only)
+    if isinstance(got, CalendarError):
+        raise got
+    return got
 
 
-async def _in_time(url: str, etag: str | None, modified: str | None,
-                   public_only: bool) -> Refetch:
-    label = calendar_label(url)
+def fetch_all_if_changed(asks: Sequence[Ask], *, public_only: bool = False
+                         ) -> list[Refetch | CalendarError]:
+    """Each calendar as `fetch_if_changed` fetches it, in the order asked, with the
+    CalendarError of one that failed in its place; at most AT_ONCE at a time."""
+    if not asks:
+        return []
+    return _run(_fetch_all(asks, public_only))
+
+
+async def _fetch_all(asks: Sequence[Ask], public_only: bool) -> list[Refetch | CalendarError]:
+    slots = asyncio.Semaphore(AT_ONCE)
+
+    async def one(ask: Ask) -> Refetch | CalendarError:
+        async with slots:  # the deadline starts once the fetch may start
+            try:
+                return await _in_time(client, ask)
+            except CalendarError as err:
+                return err
+
+    async with _client(public_only) as client:
+        return list(await asyncio.gather(*(one(ask) for ask in asks)))
+
+
+async def _in_time(client: httpx.AsyncClient, ask: Ask) -> Refetch:
+    label = calendar_label(ask.url)
     try:
         async with asyncio.timeout(FETCH_DEADLINE_SECONDS):
-            return await _fetch(url, label, etag, modified, public_only)
+            return await _fetch(client, ask, label)
     except TimeoutError:
         raise CalendarError(f"Calendar '{label}' could not be fetched: it did not arrive "
                             f"within {_seconds(FETCH_DEADLINE_SECONDS)}.") from None
 
 
-async def _fetch(source: str, label: str, etag: str | None, modified: str | None,
-                 public_only: bool) -> Refetch:
-    url = source
-    if url.lower().startswith("webcal://"):
-        url = "https://" + url[len("webcal://"):]
+async def _fetch(client: httpx.AsyncClient, ask: Ask, label: str) -> Refetch:
     headers = {}
-    if etag:
-        headers["If-None-Match"] = etag
-    if modified:
-        headers["If-Modified-Since"] = modified
-    transport = _CheckedAddresses(label) if public_only else None
+    if ask.etag:
+        headers["If-None-Match"] = ask.etag
+    if ask.modified:
+        headers["If-Modified-Since"] = ask.modified
+    url = https_for_webcal(ask.url)
     try:
-        # The shared TLS context: loading the CA bundle again for each client would cost
-        # more than a whole 304 answer, and a sync round asks every plan's calendars.
-        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True,
-                                     transport=transport, verify=_tls()) as client, \
-                client.stream("GET", url, headers=headers) as response:
+        async with client.stream("GET", url, headers=headers,
+                                 extensions={LABEL_EXTENSION: label}) as response:
             if response.status_code == 304:
-                return Refetch(None, etag, modified)
-            if response.status_code >= 400:
-                raise CalendarError(
-                    f"Calendar '{label}' could not be fetched: HTTP {response.status_code}.")
-            chunks: list[bytes] = []
-            received = 0
-            async for chunk in response.aiter_bytes():
-                received += len(chunk)
-                if received > MAX_CALENDAR_BYTES:
-                    raise _too_big(label)
-                chunks.append(chunk)
-            return Refetch(b"".join(chunks), response.headers.get("etag"),
+                return Refetch(None, ask.etag, ask.modified)
+            return Refetch(await _body(response, label), response.headers.get("etag"),
                            response.headers.get("last-modified"))
-    except httpx.TimeoutException:
-        raise CalendarError(f"Calendar '{label}' could not be fetched: no answer within "
-                            f"{_seconds(FETCH_TIMEOUT_SECONDS)}.") from None
     except (httpx.HTTPError, httpx.InvalidURL) as err:
-        raise CalendarError(f"Calendar '{label}' could not be fetched: {_reason(err)}.") \
-            from None
+        raise _not_fetched(err, label, url) from None

@@ -20,6 +20,12 @@ while TLS still asks for and verifies the certificate of the name. A name that a
 differently a moment later (DNS rebinding) therefore cannot lead anywhere unchecked.
 Such fetches ignore HTTP(S)_PROXY settings, which would resolve the name again.
 
+One client per reading: the URLs of one reading (and of one batch of a sync round, see
+`scheduler.calendars.conditional`) share one event loop and one httpx client, because
+setting those up costs more than a loopback answer. The client keeps no cookies, so one
+runner's calendar server never sees what another runner's answer set; with `public_only`
+it keeps no connection open either (see `_CheckedAddresses`).
+
 webcal: webcal:// only says "subscribe to this"; plyoplan fetches it over HTTPS and never
 falls back to plain HTTP by itself, because a calendar URL often carries its secret in
 the path. A server that answers plain HTTP only gets a sentence saying so and naming
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import http.cookiejar
 import ipaddress
 import os
 import re
@@ -53,6 +60,9 @@ URL_SCHEMES = ("http://", "https://", "webcal://")
 # What OpenSSL reports when the "TLS" answer is plain HTTP text.
 _PLAIN_HTTP_REASONS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE",
                                  "HTTP_REQUEST"})
+# The request extension that carries a calendar's label to `_CheckedAddresses`, whose
+# sentences name the calendar as the runner gave it; it follows redirects.
+LABEL_EXTENSION = "plyoplan_calendar_label"
 _T = TypeVar("_T")
 
 
@@ -153,17 +163,34 @@ def _run(work: Coroutine[Any, Any, _T]) -> _T:
         loop.close()
 
 
+def _client(public_only: bool) -> httpx.AsyncClient:
+    """The client one reading's fetches share (see the module doc)."""
+    transport = _CheckedAddresses() if public_only else None
+    return httpx.AsyncClient(
+        timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True, transport=transport,
+        verify=_tls(),
+        cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])))
+
+
+def https_for_webcal(url: str) -> str:
+    """webcal:// is fetched over HTTPS, never plain HTTP (see the module doc)."""
+    if url.lower().startswith("webcal://"):
+        return "https://" + url[len("webcal://"):]
+    return url
+
+
 async def _fetch_all(urls: list[str], public_only: bool) -> dict[str, bytes | CalendarError]:
-    results = await asyncio.gather(*(_fetch_in_time(url, public_only) for url in urls))
+    async with _client(public_only) as client:
+        results = await asyncio.gather(*(_fetch_in_time(client, url) for url in urls))
     return dict(zip(urls, results, strict=True))
 
 
-async def _fetch_in_time(source: str, public_only: bool) -> bytes | CalendarError:
+async def _fetch_in_time(client: httpx.AsyncClient, source: str) -> bytes | CalendarError:
     label = calendar_label(source)
     deadline = FETCH_DEADLINE_SECONDS
     try:
         async with asyncio.timeout(deadline):
-            return await _fetch(source, label, public_only)
+            return await _fetch(client, source, label)
     except TimeoutError:
         return CalendarError(f"Calendar '{label}' could not be fetched: it did not arrive "
                              f"within {_seconds(deadline)}.")
@@ -183,41 +210,45 @@ def _tls_for(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-async def _fetch(source: str, label: str, public_only: bool) -> bytes:
-    url = source
-    if url.lower().startswith("webcal://"):
-        url = "https://" + url[len("webcal://"):]
-    transport = _CheckedAddresses(label) if public_only else None
+async def _fetch(client: httpx.AsyncClient, source: str, label: str) -> bytes:
+    url = https_for_webcal(source)
     try:
-        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True,
-                                     transport=transport, verify=_tls()) as client, \
-                client.stream("GET", url) as response:
-            if response.status_code >= 400:
-                raise CalendarError(
-                    f"Calendar '{label}' could not be fetched: HTTP {response.status_code}.")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_CALENDAR_BYTES:
-                raise _too_big(label)
-            chunks: list[bytes] = []
-            received = 0
-            async for chunk in response.aiter_bytes():
-                received += len(chunk)
-                if received > MAX_CALENDAR_BYTES:
-                    raise _too_big(label)
-                chunks.append(chunk)
-    except httpx.TimeoutException:
-        raise CalendarError(
-            f"Calendar '{label}' could not be fetched: no answer within "
-            f"{_seconds(FETCH_TIMEOUT_SECONDS)}.") from None
+        async with client.stream("GET", url, extensions={LABEL_EXTENSION: label}) as response:
+            return await _body(response, label)
     except (httpx.HTTPError, httpx.InvalidURL) as err:
-        if _answered_in_plain_http(err):
-            plain = calendar_label("http://" + url.split("://", 1)[1])
-            raise CalendarError(
-                f"Calendar '{label}' could not be fetched over HTTPS: the server answers "
-                f"plain HTTP only; use {plain} instead if you trust it.") from None
+        raise _not_fetched(err, label, url) from None
+
+
+async def _body(response: httpx.Response, label: str) -> bytes:
+    """The calendar an answer carries, read up to the size cap (CalendarError beyond it,
+    or for an HTTP error status)."""
+    if response.status_code >= 400:
         raise CalendarError(
-            f"Calendar '{label}' could not be fetched: {_reason(err)}.") from None
+            f"Calendar '{label}' could not be fetched: HTTP {response.status_code}.")
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_CALENDAR_BYTES:
+        raise _too_big(label)
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in response.aiter_bytes():
+        received += len(chunk)
+        if received > MAX_CALENDAR_BYTES:
+            raise _too_big(label)
+        chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _not_fetched(err: Exception, label: str, url: str) -> CalendarError:
+    """The sentence for a fetch of `url` that httpx gave up on."""
+    if isinstance(err, httpx.TimeoutException):
+        return CalendarError(f"Calendar '{label}' could not be fetched: no answer within "
+                             f"{_seconds(FETCH_TIMEOUT_SECONDS)}.")
+    if _answered_in_plain_http(err):
+        plain = calendar_label("http://" + url.split("://", 1)[1])
+        return CalendarError(
+            f"Calendar '{label}' could not be fetched over HTTPS: the server answers "
+            f"plain HTTP only; use {plain} instead if you trust it.")
+    return CalendarError(f"Calendar '{label}' could not be fetched: {_reason(err)}.")
 
 
 class _CheckedAddresses(httpx.AsyncBaseTransport):
@@ -226,18 +257,20 @@ class _CheckedAddresses(httpx.AsyncBaseTransport):
 
     The request goes to the address with the name kept in the Host header and as the TLS
     server name, so virtual hosting and certificate checks work as for the name. No
-    connection is kept open: one made for a name must not carry another name's request.
+    connection is kept open: one made for a name must not carry another name's request
+    (the pool knows it by its address only). Sentences name the calendar by the label in
+    the request's LABEL_EXTENSION.
     """
 
-    def __init__(self, label: str) -> None:
-        self._label = label
+    def __init__(self) -> None:
         self._transport = httpx.AsyncHTTPTransport(
             verify=_tls(), limits=httpx.Limits(max_keepalive_connections=0))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.raw_host.decode("ascii")
         port = request.url.port or (443 if request.url.scheme == "https" else 80)
-        addresses = await self._public_addresses(host, port)
+        label = str(request.extensions.get(LABEL_EXTENSION) or host)
+        addresses = await self._public_addresses(host, port, label)
         for address in addresses[:-1]:
             try:
                 return await self._send(request, address, host)
@@ -252,7 +285,7 @@ class _CheckedAddresses(httpx.AsyncBaseTransport):
             stream=request.stream, extensions={**request.extensions, "sni_hostname": host})
         return await self._transport.handle_async_request(to_address)
 
-    async def _public_addresses(self, host: str, port: int) -> list[str]:
+    async def _public_addresses(self, host: str, port: int, label: str) -> list[str]:
         try:
             answers = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM)
@@ -260,14 +293,14 @@ class _CheckedAddresses(httpx.AsyncBaseTransport):
             answers = []
         addresses = list(dict.fromkeys(str(address[0]) for *_, address in answers))
         if not addresses:
-            raise CalendarError(f"Calendar '{self._label}' could not be fetched: the host "
+            raise CalendarError(f"Calendar '{label}' could not be fetched: the host "
                                 f"name '{host}' was not found.")
         for address in addresses:
             ip = ipaddress.ip_address(address)
             if not is_public_address(ip):
                 shown = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
                 raise CalendarError(
-                    f"Calendar '{self._label}' is on a local or private network address "
+                    f"Calendar '{label}' is on a local or private network address "
                     f"({shown or ip}); this server only reads calendars from the public "
                     "internet.")
         return addresses
