@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Engine, delete, insert, select, update
+from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,8 @@ from web.db import FeedToken, LogRow, NextWeekRow, Plan, Runner, SessionRow, utc
 __all__ = ["StoredPlan", "PlanNotFound", "StaleVersion", "new_id", "new_feed_token",
            "token_hash", "create_plan", "load_plan", "save_replan", "rotate_feed_token",
            "CANCELLED", "WeekAlreadyPlanned", "NextWeek", "save_log_entry", "runner_log",
-           "plan_log", "create_next_plan", "next_week_of", "planned_after"]
+           "plan_log", "create_next_plan", "next_week_of", "planned_after",
+           "load_for_next_week"]
 
 CANCELLED = frozenset({"missed", "dropped"})
 
@@ -124,7 +125,7 @@ def _insert_new_plan(db: Connection, plan_id: str, runner_id: str, schedule: Sch
     """A new plan's row and its session rows, each session as first served (a new plan
     has no earlier SEQUENCE to raise), the schedule turned into JSON once for both."""
     dumped = _dump(schedule)
-    db.execute(insert(Plan), [{
+    db.execute(_NEW[Plan], [{
         "id": plan_id, "runner_id": runner_id, "week_start": schedule.week_start,
         "timezone": schedule.timezone, "version": 1, "schedule": dumped,
         "created_at": now, "updated_at": now}])
@@ -132,7 +133,7 @@ def _insert_new_plan(db: Connection, plan_id: str, runner_id: str, schedule: Sch
              "status": s.status, "sequence": s.sequence, "last_modified": now, "data": data}
             for s, data in zip(schedule.sessions, dumped["sessions"], strict=True)]
     if rows:
-        db.execute(insert(SessionRow), rows)
+        db.execute(_NEW[SessionRow], rows)
 
 
 def create_plan(engine: Engine, plan_id: str, schedule: Schedule) -> StoredPlan:
@@ -143,10 +144,10 @@ def create_plan(engine: Engine, plan_id: str, schedule: Schedule) -> StoredPlan:
     token = new_feed_token()
     runner_id = new_id()
     with engine.begin() as db:  # parent rows first: the tables have no ORM relationships
-        db.execute(insert(Runner), [{
+        db.execute(_NEW[Runner], [{
             "id": runner_id, "name": request.runner.name, "level": request.runner.level,
             "timezone": request.runner.timezone, "created_at": now}])
-        db.execute(insert(FeedToken), [{
+        db.execute(_NEW[FeedToken], [{
             "token_hash": token_hash(token), "runner_id": runner_id, "token": token,
             "created_at": now}])
         _insert_new_plan(db, plan_id, runner_id, schedule, now)
@@ -154,17 +155,45 @@ def create_plan(engine: Engine, plan_id: str, schedule: Schedule) -> StoredPlan:
 
 
 def load_plan(engine: Engine, plan_id: str) -> StoredPlan:
-    with Session(engine) as db:
-        row = db.execute(
-            select(Plan, FeedToken.token)
-            .join(FeedToken, FeedToken.runner_id == Plan.runner_id)
-            .where(Plan.id == plan_id)
-        ).first()
-        if row is None:
-            raise PlanNotFound(plan_id)
-        plan, token = row
-        return StoredPlan(plan.id, plan.runner_id, plan.version,
-                          Schedule.model_validate(plan.schedule), token, plan.updated_at)
+    with engine.connect() as db:
+        return _load_plan(db, plan_id)
+
+
+# The reads of every page, feed and re-plan, built once: columns rather than ORM objects,
+# and one statement object, cost less than building the query each time (which took
+# longer than SQLite took to answer it).
+_PLAN = (select(Plan.id, Plan.runner_id, Plan.version, Plan.schedule, FeedToken.token,
+                Plan.updated_at)
+         .join(FeedToken, FeedToken.runner_id == Plan.runner_id)
+         .where(Plan.id == bindparam("plan_id")))
+_LOG = (select(LogRow.entry).where(LogRow.runner_id == bindparam("runner_id"))
+        .order_by(LogRow.start, LogRow.session_id))
+_PLANNED_AFTER = (select(NextWeekRow.plan_id, NextWeekRow.after_plan_id, NextWeekRow.request,
+                         NextWeekRow.adapted)
+                  .where(NextWeekRow.plan_id == bindparam("plan_id")))
+
+
+_PLAN_OF_WEEK = select(Plan.id).where(Plan.runner_id == bindparam("runner_id"),
+                                      Plan.week_start == bindparam("week_start"),
+                                      Plan.id != bindparam("but"))
+_NEW = {table: insert(table) for table in (Runner, FeedToken, Plan, SessionRow, NextWeekRow)}
+
+
+def _load_plan(db: Connection, plan_id: str) -> StoredPlan:
+    row = db.execute(_PLAN, {"plan_id": plan_id}).first()
+    if row is None:
+        raise PlanNotFound(plan_id)
+    return StoredPlan(row.id, row.runner_id, row.version,
+                      Schedule.model_validate(row.schedule), row.token, row.updated_at)
+
+
+def load_for_next_week(engine: Engine, plan_id: str
+                       ) -> tuple[StoredPlan, NextWeek | None, TrainingLog]:
+    """What planning the week after a plan reads, in one go: the plan, how it was itself
+    planned after another week (None for a runner's first), and the runner's log."""
+    with engine.connect() as db:
+        stored = _load_plan(db, plan_id)
+        return stored, _next_week_of(db, plan_id), _runner_log(db, stored.runner_id)
 
 
 def save_replan(engine: Engine, plan_id: str, version: int, schedule: Schedule) -> StoredPlan:
@@ -236,9 +265,12 @@ def _save_log_entry(engine: Engine, plan_id: str, entry: LogEntry) -> None:
 
 def runner_log(engine: Engine, runner_id: str) -> TrainingLog:
     """Every entry the runner logged, across their plans, oldest session first."""
-    with Session(engine) as db:
-        entries = db.scalars(select(LogRow.entry).where(LogRow.runner_id == runner_id)
-                             .order_by(LogRow.start, LogRow.session_id)).all()
+    with engine.connect() as db:
+        return _runner_log(db, runner_id)
+
+
+def _runner_log(db: Connection, runner_id: str) -> TrainingLog:
+    entries = db.scalars(_LOG, {"runner_id": runner_id}).all()
     return TrainingLog(entries=[LogEntry.model_validate(e) for e in entries])
 
 
@@ -260,15 +292,10 @@ class NextWeek:
     adapted: list[str]
 
 
-def _next_week(row: NextWeekRow) -> NextWeek:
-    return NextWeek(row.plan_id, row.after_plan_id, Request.model_validate(row.request),
-                    list(row.adapted))
-
-
 def _plan_of_week(db: Session | Connection, runner_id: str, week_start: date, *,
                   but: str = "") -> str | None:
-    return db.scalar(select(Plan.id).where(Plan.runner_id == runner_id,
-                                           Plan.week_start == week_start, Plan.id != but))
+    return db.scalar(_PLAN_OF_WEEK, {"runner_id": runner_id, "week_start": week_start,
+                                     "but": but})
 
 
 def create_next_plan(engine: Engine, plan_id: str, after: StoredPlan, schedule: Schedule, *,
@@ -288,7 +315,7 @@ def create_next_plan(engine: Engine, plan_id: str, after: StoredPlan, schedule: 
             existing = _plan_of_week(db, after.runner_id, schedule.week_start, but=plan_id)
             if existing is not None:
                 raise WeekAlreadyPlanned(schedule.week_start, existing)
-            db.execute(insert(NextWeekRow), [{
+            db.execute(_NEW[NextWeekRow], [{
                 "plan_id": plan_id, "after_plan_id": after.id, "runner_id": after.runner_id,
                 "week_start": schedule.week_start, "request": request.model_dump(mode="json"),
                 "adapted": adapted}])
@@ -304,9 +331,16 @@ def create_next_plan(engine: Engine, plan_id: str, after: StoredPlan, schedule: 
 
 def next_week_of(engine: Engine, plan_id: str) -> NextWeek | None:
     """How the plan was planned after another week; None for a runner's first plan."""
-    with Session(engine) as db:
-        row = db.get(NextWeekRow, plan_id)
-        return None if row is None else _next_week(row)
+    with engine.connect() as db:
+        return _next_week_of(db, plan_id)
+
+
+def _next_week_of(db: Connection, plan_id: str) -> NextWeek | None:
+    row = db.execute(_PLANNED_AFTER, {"plan_id": plan_id}).first()
+    if row is None:
+        return None
+    return NextWeek(row.plan_id, row.after_plan_id, Request.model_validate(row.request),
+                    list(row.adapted))
 
 
 def planned_after(engine: Engine, plan_id: str) -> str | None:

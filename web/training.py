@@ -31,9 +31,11 @@ from web.actions import SessionNotFound
 from web.planning import SOLVER_SLOTS, plan_request, plan_tag, prepare_request, read_calendar_urls
 from web.schemas import LogIn
 from web.store import (
+    NextWeek,
     StaleVersion,
     StoredPlan,
     create_next_plan,
+    load_for_next_week,
     load_plan,
     new_id,
     next_week_of,
@@ -98,7 +100,10 @@ def _replan_from_log(engine: Engine, stored: StoredPlan, at: datetime) -> Stored
 
 def base_request(engine: Engine, stored: StoredPlan) -> Request:
     """What the plan was planned from, before any training log adjusted it."""
-    origin = next_week_of(engine, stored.id)
+    return _planned_from(stored, next_week_of(engine, stored.id))
+
+
+def _planned_from(stored: StoredPlan, origin: NextWeek | None) -> Request:
     if origin is not None:
         return origin.request
     if stored.schedule.request is None:
@@ -153,9 +158,9 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
     Calendar URLs the first week was read from are read again for the new week; when one
     cannot be read, `when_unreadable(request, week_before, plan_id, error)` may give the
     request and notes instead (web.rollover's: last week's busy time), else BadRequest."""
-    stored = load_plan(engine, plan_id)
+    stored, origin, log = load_for_next_week(engine, plan_id)
     new_plan_id = new_id()
-    before = base_request(engine, stored)
+    before = _planned_from(stored, origin)
     request = following_week(before, stored.id, stored.schedule)
     notes: list[str] = []
     try:
@@ -165,7 +170,6 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
         if when_unreadable is None:
             raise
         request, notes = when_unreadable(request, before, new_plan_id, unread)
-    log = runner_log(engine, stored.runner_id)
     adapted_request, adapted = apply_log(request, log)
     schedule = plan_request(adapted_request, last_week=stored.schedule)
     if schedule.status in PLAN_FOUND:  # what the log changed, and calm key runs
