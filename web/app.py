@@ -25,7 +25,7 @@ from scheduler.core.errors import BadRequest
 from scheduler.core.messages import error_sentences
 from web.actions import AlreadyMarked, SessionNotFound
 from web.db import create_schema, make_engine
-from web.feed import FeedCache, TokenLookup
+from web.feed_cache import Feeds
 from web.planning import CalendarsBusy
 from web.routes import edit, feeds, home, pages, plans, squads
 from web.routes import sync as calendar_sync
@@ -154,8 +154,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.feed_cache = FeedCache()
-    app.state.token_lookup = TokenLookup(engine)
+    app.state.feeds = Feeds(engine, cancelled_days=settings.feed_cancelled_days,
+                            refresh_minutes=settings.feed_refresh_minutes)
     app.state.inline_db = engine.dialect.name == "sqlite"
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -13,8 +13,9 @@ What makes it behave in Google, Apple and Outlook calendars:
   let a client's repeated fetch end in 304 Not Modified.
 
 Rendering a calendar costs milliseconds, a lookup microseconds: rendered feeds are kept
-in a small in-process cache keyed by the versions of the runner's plans, so a feed is
-rendered again only when a plan changed or a cancelled session falls out of the window.
+in a small in-process cache keyed by the versions of the runner's plans, and in the
+database for every server process (web.feed_cache), so a feed is rendered again only
+when a plan changed or a cancelled session falls out of the window.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from web.db import FeedToken, Plan, Runner, SessionRow
 from web.store import CANCELLED, token_hash
 
 __all__ = ["RenderedFeed", "FeedCache", "FeedLookup", "TokenLookup", "render_feed",
-           "is_not_modified", "http_date", "FEED_MEDIA_TYPE"]
+           "feed_headers", "is_not_modified", "http_date", "FEED_MEDIA_TYPE", "FAR_FUTURE"]
 
 FEED_MEDIA_TYPE = "text/calendar; charset=utf-8"
 FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
@@ -57,7 +58,7 @@ class RenderedFeed:
     headers: dict[str, str]  # validators and caching hints, sent with 200 and 304
 
 
-def _headers(etag: str, last_modified: datetime, now: datetime,
+def feed_headers(etag: str, last_modified: datetime, now: datetime,
              refresh_minutes: int) -> dict[str, str]:
     # A feed rendered right after a change announces a slightly earlier date; a client
     # that sends it back as If-Modified-Since then gets a full answer, never a wrong 304.
@@ -195,7 +196,7 @@ def render_feed(engine: Engine, found: FeedLookup, *, now: datetime, cancelled_d
     body = cal.to_ical()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     return RenderedFeed(body, etag, last_change, valid_until,
-                        _headers(etag, last_change, now, refresh_minutes))
+                        feed_headers(etag, last_change, now, refresh_minutes))
 
 
 class FeedCache:
@@ -225,7 +226,7 @@ class FeedCache:
 def is_not_modified(feed: RenderedFeed, if_none_match: str | None,
                     if_modified_since: str | None) -> bool:
     """RFC 9110 conditional GET: If-None-Match wins; If-Modified-Since only without it,
-    judged against the true moment of the last change (see `_headers`)."""
+    judged against the true moment of the last change (see `feed_headers`)."""
     if if_none_match is not None:
         tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
         return "*" in tags or feed.etag in tags

@@ -1,10 +1,11 @@
 """`GET /feeds/<token>.ics`: the subscribed calendar, with conditional GET.
 
 Calendar apps poll this URL for as long as someone stays subscribed, so it is the hot
-path of the app: one indexed query, a rendered feed from the cache, usually a 304. It is
-answered by a small ASGI middleware in front of the framework's routing and dependency
-machinery, which would cost several times the rest of the work; its OpenAPI entry is
-written out below. The embedded SQLite lookup takes microseconds and runs inline; a
+path of the app: one indexed query, a rendered feed from the process's cache (else one
+more query for the body another process or a write stored, see web.feed_cache), usually
+a 304. It is answered by a small ASGI middleware in front of the framework's routing and
+dependency machinery, which would cost several times the rest of the work; its OpenAPI
+entry is written out below. The embedded SQLite lookup takes microseconds and runs inline; a
 network database's lookup runs in the thread pool.
 """
 
@@ -19,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.db import utcnow
-from web.feed import FEED_MEDIA_TYPE, FeedCache, TokenLookup, is_not_modified, render_feed
-from web.settings import WebSettings
+from web.feed import FEED_MEDIA_TYPE, is_not_modified
+from web.feed_cache import Feeds
 
 __all__ = ["FeedMiddleware", "feed_response", "OPENAPI_PATHS"]
 
@@ -30,23 +31,17 @@ FEED_PATH = re.compile(r"^/feeds/(?P<token>[^/]+)\.ics$")
 async def feed_response(state: State, token: str, if_none_match: str | None,
                         if_modified_since: str | None) -> Response:
     """The feed of `token` (200), a 304 when the client's copy is current, or 404."""
-    settings: WebSettings = state.settings
-    lookup: TokenLookup = state.token_lookup
-    cache: FeedCache = state.feed_cache
+    feeds: Feeds = state.feeds
+    lookup = feeds.lookup
     found = lookup(token) if state.inline_db else await run_in_threadpool(lookup, token)
     if found is None:
         return JSONResponse(
             {"detail": "Feed not found; the link may have been replaced by a new one."},
             status_code=404)
     now = utcnow()
-    key = (found.runner_id, found.plans)
-    feed = cache.get(key, now)
+    feed = feeds.cached(found, now)
     if feed is None:
-        feed = await run_in_threadpool(
-            render_feed, lookup.engine, found, now=now,
-            cancelled_days=settings.feed_cancelled_days,
-            refresh_minutes=settings.feed_refresh_minutes)
-        cache.put(key, feed)
+        feed = await run_in_threadpool(feeds.load_or_render, found, now)
     if is_not_modified(feed, if_none_match, if_modified_since):
         return Response(status_code=304, headers=feed.headers)
     return Response(feed.body, media_type=FEED_MEDIA_TYPE, headers=feed.headers)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, BackgroundTasks, Body, status
+from sqlalchemy import Engine
 
 from scheduler.core.domain import Request
 from web.actions import mark_session, plan_new_week
-from web.deps import EngineDep, SettingsDep
+from web.db import utcnow
+from web.deps import EngineDep, FeedsDep, SettingsDep
+from web.feed_cache import Feeds
 from web.planning import Mark
 from web.schemas import (
     InvalidInput,
@@ -84,32 +87,35 @@ def read_plan(plan_id: str, engine: EngineDep) -> dict[str, Any]:
     return plan_out(load_plan(engine, plan_id))
 
 
-def _mark(plan_id: str, session_id: str, mark: Mark, body: MarkIn,
-          engine: EngineDep) -> dict[str, Any]:
+def _mark(plan_id: str, session_id: str, mark: Mark, body: MarkIn, engine: Engine,
+          feeds: Feeds, after: BackgroundTasks) -> dict[str, Any]:
     stored = mark_session(engine, plan_id, session_id, mark, version=body.version, at=body.at)
+    # The runner's calendar apps poll the feed next: render it once, as soon as the
+    # answer is sent, rather than in every server process a poll happens to reach.
+    after.add_task(feeds.refresh, stored.feed_token, utcnow())
     return {**plan_out(stored), "changes": stored.schedule.changes}
 
 
 @router.post("/{plan_id}/sessions/{session_id}/missed", response_model=ReplanOut,
              responses={**NOT_FOUND, **STALE, **INVALID, **GUARDED},
              summary="Mark a session missed")
-def mark_missed(plan_id: str, session_id: str, body: MarkIn,
-                engine: EngineDep) -> dict[str, Any]:
+def mark_missed(plan_id: str, session_id: str, body: MarkIn, engine: EngineDep,
+                feeds: FeedsDep, after: BackgroundTasks) -> dict[str, Any]:
     """Re-plan the rest of the week around a missed session; the plan's version + 1.
     Earlier sessions nobody marked keep their times and stay `planned`; a session is
     marked once (a done or missed one again: 409)."""
-    return _mark(plan_id, session_id, "missed", body, engine)
+    return _mark(plan_id, session_id, "missed", body, engine, feeds, after)
 
 
 @router.post("/{plan_id}/sessions/{session_id}/done", response_model=ReplanOut,
              responses={**NOT_FOUND, **STALE, **INVALID, **GUARDED},
              summary="Mark a session done")
-def mark_done(plan_id: str, session_id: str, body: MarkIn,
-              engine: EngineDep) -> dict[str, Any]:
+def mark_done(plan_id: str, session_id: str, body: MarkIn, engine: EngineDep,
+              feeds: FeedsDep, after: BackgroundTasks) -> dict[str, Any]:
     """Record a session as done (re-planning what follows); the plan's version + 1. Only
     a session that has begun by `at` can be done (else 422); a session is marked once (a
     done or missed one again: 409)."""
-    return _mark(plan_id, session_id, "done", body, engine)
+    return _mark(plan_id, session_id, "done", body, engine, feeds, after)
 
 
 @router.post("/{plan_id}/sessions/{session_id}/log", status_code=status.HTTP_201_CREATED,
