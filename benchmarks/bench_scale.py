@@ -20,12 +20,10 @@ Run:  .venv/bin/python benchmarks/bench_scale.py            (about 8 minutes on 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import filecmp
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +37,7 @@ from threading import Thread
 from typing import Any
 
 import httpx
+import web_load
 from generate import request_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +47,8 @@ from scheduler.core.domain import PLAN_FOUND, BusyInterval, Schedule  # noqa: E4
 from tests.live_server import free_port  # noqa: E402
 from tests.postgres_server import create_database, postgres_server  # noqa: E402
 
+WEB_THINK_S = 0.5  # a user's mean pause between requests in the web rows
+WEB_PLANS_EACH = 6  # plans per web user: enough sessions to mark in both rows
 TARGETS = {"ratio": 1.25, "memory_mb": 300, "roll_s": 60, "read_p99": 50, "write_p99": 250}
 MONDAY = date(2026, 11, 30)
 CLI = [sys.executable, "-m", "scheduler.cli"]
@@ -186,41 +187,62 @@ def roll_rows(folder: Path, plans: Path) -> list[list[str]]:
 
 # --- the web under load ----------------------------------------------------------------
 
-async def _client(base: str, plans: list[dict[str, Any]], deadline: float, seed: int,
-                  reads: list[float], writes: list[float], errors: list[str]) -> None:
+def _started(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def _web_plans(http: httpx.Client, count: int, seed: int) -> list[dict[str, Any]]:
+    """`count` generated runners' weeks planned through the API (weeks that fit)."""
     rng = random.Random(seed)
-    todo = [(p, s["id"]) for p in plans for s in p["schedule"]["sessions"]]
-    rng.shuffle(todo)
-    versions = {p["id"]: p["version"] for p in plans}
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            if rng.random() < 0.9 or not todo:
-                plan = rng.choice(plans)
-                answer = await http.get(plan["feed_url"])
-                reads.append(time.perf_counter() - started)
-            else:
-                plan, session = todo.pop()
-                what = rng.choice(("missed", "done"))
-                answer = await http.post(
-                    f"/api/plans/{plan['id']}/sessions/{session}/{what}",
-                    json={"version": versions[plan["id"]], "at": "2026-12-07T00:00:00+01:00"})
-                writes.append(time.perf_counter() - started)
-                if answer.status_code == 200:
-                    versions[plan["id"]] = answer.json()["version"]
-            if answer.status_code >= 400:
-                errors.append(f"{answer.status_code} {answer.text[:120]}")
+    plans: list[dict[str, Any]] = []
+    while len(plans) < count:
+        data = request_data(rng, name=f"runner {len(plans)}")
+        data["week_start"] = MONDAY.isoformat()
+        plan = http.post("/api/plans", json=data).json()
+        if plan["schedule"]["status"] in PLAN_FOUND and plan["schedule"]["sessions"]:
+            plans.append(plan)
+    return plans
+
+
+def _web_row(what: str, result: web_load.LoadResult, server_s: float,
+             database_s: float) -> list[str]:
+    cores = (os.cpu_count() or 1) * result.seconds / 100
+
+    def p50(values: list[float]) -> float:
+        return sorted(values)[len(values) // 2] * 1000 if values else float("nan")
+
+    return [f"web: 4 processes on PostgreSQL, {what}", f"{result.rate:.0f} req/s",
+            f"{len(result.errors)} errors",
+            f"read p99 {p99(result.reads):.0f} ms (target ≤ {TARGETS['read_p99']}), "
+            f"write p99 {p99(result.writes):.0f} ms (target ≤ {TARGETS['write_p99']})",
+            f"{len(result.reads)} reads (p50 {p50(result.reads):.1f} ms), "
+            f"{len(result.writes)} writes (p50 {p50(result.writes):.0f} ms); CPU of "
+            f"{os.cpu_count()} cores: server {server_s / cores:.0f} %, PostgreSQL "
+            f"{database_s / cores:.0f} %, load generator {result.cpu_seconds / cores:.0f} %"
+            + (f"; first error: {result.errors[0]}" if result.errors else "")]
 
 
 def p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98] * 1000 if len(values) > 1 else float("nan")
+    return web_load.p99(values)
 
 
 def web_rows(seconds: int, clients: int) -> list[list[str]]:
-    from tests.live_server import squad_week
+    """`plyoplan serve --workers 4` on a throwaway PostgreSQL, loaded by `clients` users
+    (benchmarks/web_load.py) thinking WEB_THINK_S on average between requests, then by
+    the same users without thinking (a closed loop: the saturation throughput)."""
+    from sqlalchemy.engine import make_url
 
     with postgres_server() as server_url:
         url = create_database(server_url, "plyoplan")
+        database = web_load.listening_pid(int(make_url(url).port or 5432))
         port = free_port()
         env = {**os.environ, "PLYOPLAN_DATABASE_URL": url}
         server = subprocess.Popen([*CLI, "serve", "--port", str(port), "--workers", "4",
@@ -228,41 +250,31 @@ def web_rows(seconds: int, clients: int) -> list[list[str]]:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True)
         base = f"http://127.0.0.1:{port}"
+        rows = []
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start")
-                time.sleep(0.2)
+            _started(base, server)
             with httpx.Client(base_url=base, timeout=60) as http:
-                plans = [http.post("/api/plans", json=squad_week(10)).json()
-                         for _ in range(clients * 3)]
-            reads: list[float] = []
-            writes: list[float] = []
-            errors: list[str] = []
-
-            async def load() -> None:
-                end = time.monotonic() + seconds
-                await asyncio.gather(*(
-                    _client(base, plans[3 * i:3 * i + 3], end, i, reads, writes, errors)
-                    for i in range(clients)))
-
-            asyncio.run(load())
+                plans = _web_plans(http, clients * WEB_PLANS_EACH, seed=1)
+                for plan in plans:  # a running server has rendered its users' feeds
+                    http.get(plan["feed_url"])
+            for think in (WEB_THINK_S, 0.0):
+                with httpx.Client(base_url=base, timeout=60) as http:  # current versions
+                    plans = [http.get(f"/api/plans/{p['id']}").json() for p in plans]
+                server_s, database_s = (web_load.tree_cpu_seconds(server.pid),
+                                        web_load.tree_cpu_seconds(database))
+                result = web_load.measure(base, plans, clients=clients, seconds=seconds,
+                                          think=think, seed=2)
+                server_s = web_load.tree_cpu_seconds(server.pid) - server_s
+                database_s = web_load.tree_cpu_seconds(database) - database_s
+                what = (f"{clients} users thinking {think} s on average (exponential), "
+                        f"{seconds} s" if think else
+                        f"the same {clients} users without thinking (closed loop: "
+                        f"the saturation point)")
+                rows.append(_web_row(what, result, server_s, database_s))
         finally:
             os.killpg(server.pid, 15)
             server.wait(timeout=30)
-    total = len(reads) + len(writes)
-    return [[f"web: 4 processes on PostgreSQL, {clients} clients, {seconds} s, 90 % feed "
-             f"GETs / 10 % missed-or-done POSTs", f"{total / seconds:.0f} req/s",
-             f"{len(errors)} errors", f"read p99 {p99(reads):.0f} ms (target ≤ "
-             f"{TARGETS['read_p99']}), write p99 {p99(writes):.0f} ms (target ≤ "
-             f"{TARGETS['write_p99']})", f"{len(reads)} reads, {len(writes)} writes"
-             + (f"; first error: {errors[0]}" if errors else "")]]
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
