@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session
 import web.caldav_push
 import web.sync
 from scheduler.calendars.busy_import import calendar_name
+from scheduler.calendars.conditional import AT_ONCE
 from scheduler.core.domain import PlannedSession, Request, Schedule
 from web.actions import plan_new_week
 from web.caldav_push import link_collection, link_of
@@ -115,8 +116,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # a real server's backlog, not http.server's 5
+
+server = Server(("127.0.0.1", 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()
 """
@@ -258,8 +262,9 @@ def round_row(engine: Engine, settings: WebSettings, base: str, ids: list[str],
     assert not_modified == len(ids), not_modified
     return Row(f"sync round, {len(ids):,} plans, calendars unchanged (304)",
                statistics.median(seconds), "s", TARGETS["round"],
-               f"{len(ids) / statistics.median(seconds):,.0f} plans/s; "
-               f"{web.sync.SYNC_THREADS} threads; {os.cpu_count()} cores")
+               f"{len(ids) / statistics.median(seconds):,.0f} plans/s; claims of "
+               f"{web.sync.ROUND_BATCH} plans, {AT_ONCE} calendars asked at once; "
+               f"{os.cpu_count()} cores")
 
 
 def session_of(schedule: Schedule, kind: str) -> PlannedSession:
@@ -269,7 +274,7 @@ def session_of(schedule: Schedule, kind: str) -> PlannedSession:
 def feed_row(engine: Engine, settings: WebSettings, folder: Path, ids: list[str]) -> Row:
     """Each plan in `ids` gets a meeting on its tempo session."""
     fetched: list[float] = []
-    original = web.sync.fetch_if_changed
+    original = web.sync.fetch_all_if_changed
 
     def timed_fetch(*args: Any, **kwargs: Any) -> Any:
         got = original(*args, **kwargs)
@@ -278,7 +283,7 @@ def feed_row(engine: Engine, settings: WebSettings, folder: Path, ids: list[str]
 
     lookup = TokenLookup(engine)
     totals, feeds = [], []
-    web.sync.fetch_if_changed = timed_fetch  # type: ignore[assignment]
+    web.sync.fetch_all_if_changed = timed_fetch  # type: ignore[assignment]
     try:
         for plan_id in ids:
             stored = load_plan(engine, plan_id)
@@ -304,7 +309,7 @@ def feed_row(engine: Engine, settings: WebSettings, folder: Path, ids: list[str]
             totals.append((done - fetch_end) * 1000)
             feeds.append((done - synced) * 1000)
     finally:
-        web.sync.fetch_if_changed = original  # type: ignore[assignment]
+        web.sync.fetch_all_if_changed = original  # type: ignore[assignment]
     return Row("one changed calendar -> feed shows the moved session",
                statistics.median(totals), "ms", TARGETS["feed"],
                f"read + re-plan + store, then the feed ({statistics.median(feeds):.0f} ms "

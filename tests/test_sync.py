@@ -4,7 +4,10 @@ HTTP calendar server whose calendar the test edits, a real SQLite store, real so
 - a new event on a session still to come moves exactly what a minimal re-plan from
   scratch moves, and the change names the event;
 - nothing collides: nothing changes; syncing twice changes nothing the second time;
-- an unchanged calendar is answered 304 (a conditional GET);
+- an unchanged calendar is answered 304 (a conditional GET), and a round of unchanged
+  calendars writes nothing but its claims;
+- a round follows the one plan whose calendar changed, reports the one that failed and
+  leaves every other plan as it was;
 - a calendar that fails keeps its last busy time and is reported;
 - sessions inside the freeze window never move.
 """
@@ -14,12 +17,16 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from scheduler.calendars.busy_import import with_calendars
 from scheduler.core.domain import PlannedSession, Request
@@ -28,11 +35,12 @@ from scheduler.replan.replan import replan
 from tests.oracle import assert_valid
 from tests.weeks import example
 from web.actions import plan_new_week
-from web.db import create_schema, make_engine
+from web.db import PlanCalendar, create_schema, make_engine
+from web.routes.sync import sync_panel
 from web.secrets import configure
 from web.settings import WebSettings
 from web.store import load_plan
-from web.sync import sync_plan, sync_round
+from web.sync import sources_of, sync_plan, sync_round
 
 BEFORE_THE_WEEK = datetime(2026, 11, 29, 11, 0, tzinfo=UTC)  # the Sunday before
 
@@ -253,3 +261,89 @@ def test_the_sync_command_re_reads_the_schedules_calendar(tmp_path, served):
                  str(tmp_path / "synced.json")]) == 0
     synced = json.loads((tmp_path / "synced.json").read_text())
     assert "Team lunch" in {b["summary"] for b in synced["request"]["busy"]}
+
+
+@contextmanager
+def _writes(engine: Any) -> Iterator[list[str]]:
+    """The INSERT / UPDATE / DELETE statements the engine runs meanwhile."""
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            seen.append(" ".join(statement.split()[:3]))
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_round_of_unchanged_calendars_writes_nothing_but_its_claims(app_parts, served):
+    engine, settings = app_parts
+    plans = {planned(engine, served) for _ in range(3)}
+    before = {pid: load_plan(engine, pid) for pid in plans}
+    step = timedelta(seconds=settings.sync_seconds)
+    assert set(sync_round(engine, settings, now=BEFORE_THE_WEEK)) == plans  # the ETags
+    assert set(sync_round(engine, settings, now=BEFORE_THE_WEEK + step)) == plans
+    with Session(engine) as db:
+        rows = [(r.plan_id, r.status, r.detail, r.etag, r.checked_at)
+                for r in db.scalars(select(PlanCalendar).order_by(PlanCalendar.plan_id))]
+    assert [detail for _, _, detail, _, _ in rows] == ["not modified (304)"] * 3
+    served.answers.clear()
+    with _writes(engine) as writes:
+        synced = sync_round(engine, settings, now=BEFORE_THE_WEEK + 2 * step)
+    assert set(synced) == plans
+    assert served.answers == [304, 304, 304]
+    assert writes and set(writes) == {"UPDATE plan_syncs SET"}  # the claim only
+    with Session(engine) as db:
+        assert rows == [(r.plan_id, r.status, r.detail, r.etag, r.checked_at)
+                        for r in db.scalars(select(PlanCalendar)
+                                            .order_by(PlanCalendar.plan_id))]
+    for pid, stored in before.items():
+        after = load_plan(engine, pid)
+        assert (after.version, after.schedule) == (stored.version, stored.schedule)
+
+
+def test_a_round_follows_the_plan_whose_calendar_changed_and_leaves_the_others(
+        app_parts, served):
+    engine, settings = app_parts
+    other = EditableCalendar()
+    thread = threading.Thread(target=other.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        quiet = {planned(engine, served) for _ in range(2)}
+        moving = planned(engine, other)
+        failing = planned(engine, other)
+        assert len(sync_round(engine, settings, now=BEFORE_THE_WEEK)) == 4  # the ETags
+        before = {pid: load_plan(engine, pid) for pid in {*quiet, moving, failing}}
+        tempo = session_of(before[moving].schedule, "tempo")
+        other.body = calendar(LUNCH, event("board@x", "Board meeting",
+                                           tempo.start - timedelta(minutes=30),
+                                           tempo.end + timedelta(minutes=10)))
+        # The failing plan's calendar has moved to where nothing answers.
+        [row] = sources_of(engine, failing, before[failing].schedule.request)
+        _point_at(engine, failing, row.url.replace(str(other.server_address[1]), "9"))
+        later = BEFORE_THE_WEEK + timedelta(seconds=settings.sync_seconds)
+        assert set(sync_round(engine, settings, now=later)) == {*quiet, moving, failing}
+    finally:
+        other.shutdown()
+        other.server_close()
+    moved = load_plan(engine, moving)
+    assert moved.version == before[moving].version + 1
+    assert_valid(moved.schedule)
+    assert session_of(moved.schedule, "tempo").start != tempo.start
+    for pid in {*quiet, failing}:
+        after = load_plan(engine, pid)
+        assert (after.version, after.schedule) == (before[pid].version, before[pid].schedule)
+    assert [s["status"] for s in sync_panel(engine, moving)["sources"]] == ["changed"]
+    assert [s["status"] for s in sync_panel(engine, failing)["sources"]] == ["failed"]
+    assert [s["detail"] for s in sync_panel(engine, next(iter(quiet)))["sources"]] == \
+        ["not modified (304)"]
+
+
+def _point_at(engine: Any, plan_id: str, url: str) -> None:
+    """The plan's remembered calendar now lives at `url` (its ETag kept)."""
+    with Session(engine) as db, db.begin():
+        db.execute(update(PlanCalendar).where(PlanCalendar.plan_id == plan_id)
+                   .values(url=url))

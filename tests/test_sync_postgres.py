@@ -42,7 +42,10 @@ def one_process(url: str, data_dir: str, barrier: Any, out: Any) -> None:
     for number in range(ROUNDS):
         barrier.wait(timeout=120)
         now = START + timedelta(seconds=INTERVAL * number)
-        out.put((number, sorted(sync_round(engine, settings, now=now, threads=3))))
+        # Claims of 4: 24 plans are then shared, as a server's thousands are in claims of
+        # its default size.
+        out.put((number, sorted(sync_round(engine, settings, now=now, threads=3,
+                                           batch=4))))
     engine.dispose()
 
 

@@ -11,7 +11,9 @@ runs the same statements without the lock clause.
 
 What a plan's calendars are: the sources it was planned from (`plan_calendars`, with a
 CalDAV password encrypted), else the .ics URLs its busy intervals remember. An .ics URL
-is fetched conditionally (ETag / Last-Modified), so an unchanged calendar costs a 304.
+is fetched conditionally (ETag / Last-Modified), so an unchanged calendar costs a 304;
+a round asks a batch of plans' calendars at once, and a row is written only when what
+its reading found changed, so a round of unchanged calendars writes nothing but claims.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.calendars.busy_import import calendar_name
 from scheduler.calendars.caldav_collection import CalDavTarget, caldav_name, read_caldav_busy
-from scheduler.calendars.conditional import fetch_if_changed
+from scheduler.calendars.conditional import Ask, Refetch, Refetcher, fetch_all_if_changed
 from scheduler.calendars.fetch import CalendarError, calendar_label, is_url
 from scheduler.calendars.read import BusyOptions, busy_from_ics
 from scheduler.core.domain import (
@@ -54,8 +56,10 @@ __all__ = ["SyncResult", "sync_plan", "sync_round", "remember_calendars", "SyncL
            "sources_of", "week_ends_at"]
 
 log = logging.getLogger("plyoplan.sync")
-CLAIM_BATCH = 8
-SYNC_THREADS = 4  # plans synced at once by one process: mostly waiting on calendar servers
+ROUND_BATCH = 64  # plans a round claims at a time, their calendars asked at once
+SYNC_THREADS = 4  # plans followed at once by one process: re-plans and CalDAV reads
+NOT_MODIFIED = "not modified (304)"  # a calendar's detail when it answered 304
+Answer: TypeAlias = Refetch | CalendarError | None  # a row's conditional fetch; None: CalDAV
 
 
 @dataclass
@@ -103,10 +107,7 @@ def _row(settings: WebSettings, plan_id: str, position: int,
 
 def sources_of(engine: Engine, plan_id: str, request: Request | None) -> list[PlanCalendar]:
     """The plan's calendars: as remembered, else the .ics URLs its busy time came from."""
-    with Session(engine) as db:
-        rows = list(db.scalars(select(PlanCalendar).where(PlanCalendar.plan_id == plan_id)
-                               .order_by(PlanCalendar.position)))
-        db.expunge_all()
+    rows = _remembered(engine, [plan_id])
     if rows or request is None:
         return rows
     urls = sorted({b.calendar for b in request.busy if b.calendar and is_url(b.calendar)})
@@ -116,27 +117,48 @@ def sources_of(engine: Engine, plan_id: str, request: Request | None) -> list[Pl
             for i, url in enumerate(urls)]
 
 
-def _read(row: PlanCalendar, request: Request, settings: WebSettings
-          ) -> tuple[CalendarReading, dict[str, Any]]:
-    """One calendar read again, and what its row should remember."""
-    public_only = not settings.allow_private_calendar_urls
+def _remembered(engine: Engine, plan_ids: Sequence[str]) -> list[PlanCalendar]:
+    """The remembered calendars of the plans, by plan and position (detached)."""
+    with Session(engine) as db:
+        rows = list(db.scalars(select(PlanCalendar).where(PlanCalendar.plan_id.in_(plan_ids))
+                               .order_by(PlanCalendar.plan_id, PlanCalendar.position)))
+        db.expunge_all()
+    return rows
+
+
+def _refetch(rows: Sequence[PlanCalendar], settings: WebSettings,
+             refetcher: Refetcher | None = None) -> list[Answer]:
+    """Each .ics row fetched again, conditionally and all at once (by `refetcher` if
+    given); None for a CalDAV row (read when its plan is followed)."""
+    asks = [Ask(row.url, row.etag, row.modified) for row in rows if row.secret is None]
+    got = iter(refetcher.fetch_all(asks) if refetcher else fetch_all_if_changed(
+        asks, public_only=not settings.allow_private_calendar_urls))
+    return [next(got) if row.secret is None else None for row in rows]
+
+
+def _read(row: PlanCalendar, answer: Answer, request: Request,
+          settings: WebSettings) -> tuple[CalendarReading, dict[str, Any]]:
+    """One calendar as read again (`answer`: its conditional fetch, None for a CalDAV
+    collection, read now), and what its row should remember."""
     options = BusyOptions(tentative_blocks=request.rules.tentative_blocks,
                           all_day_blocks=request.rules.all_day_blocks)
     label = calendar_label(row.url)
     kept = {"etag": row.etag, "modified": row.modified}
     try:
-        if row.secret is not None:
-            target = CalDavTarget(row.url, row.username or "", decrypt(settings, row.secret))
+        if isinstance(answer, CalendarError):
+            raise answer
+        if answer is None:
+            password = decrypt(settings, row.secret or "")
+            target = CalDavTarget(row.url, row.username or "", password)
             reading = read_caldav_busy(target, week_start=request.week_start, tz=request.tz,
-                                       options=options, public_only=public_only)
+                                       options=options,
+                                       public_only=not settings.allow_private_calendar_urls)
+        elif answer.data is None:  # 304: it says what it said last time
+            last = [b for b in request.busy if b.calendar == row.source]
+            return CalendarReading(row.source, label, last, NOT_MODIFIED), kept
         else:
-            got = fetch_if_changed(row.url, etag=row.etag, modified=row.modified,
-                                   public_only=public_only)
-            if got.data is None:  # 304: it says what it said last time
-                last = [b for b in request.busy if b.calendar == row.source]
-                return CalendarReading(row.source, label, last, "not modified (304)"), kept
-            kept = {"etag": got.etag, "modified": got.modified}
-            reading = busy_from_ics(got.data, label=label, week_start=request.week_start,
+            kept = {"etag": answer.etag, "modified": answer.modified}
+            reading = busy_from_ics(answer.data, label=label, week_start=request.week_start,
                                     tz=request.tz, options=options)
     except (CalendarError, SecretUnreadable) as err:
         return CalendarReading(row.source, label, None, str(err)), kept
@@ -153,28 +175,38 @@ def sync_plan(engine: Engine, settings: WebSettings, plan_id: str, *,
               now: datetime | None = None) -> SyncResult:
     """Read the plan's calendars again and re-plan the rest of its week if a new busy
     interval collides with a session still to come (raises PlanNotFound)."""
-    now = now or datetime.now(UTC)
+    return _sync(engine, settings, plan_id, now or datetime.now(UTC), None)
+
+
+def _sync(engine: Engine, settings: WebSettings, plan_id: str, now: datetime,
+          fetched: tuple[list[PlanCalendar], list[Answer]] | None
+          ) -> SyncResult:
+    """sync_plan, with the rows and answers a round has fetched already if `fetched`."""
     stored = load_plan(engine, plan_id)
     request = stored.schedule.request
     if request is None:
         return SyncResult(stored, [], [])
-    rows = sources_of(engine, plan_id, request)
+    rows, answers = fetched or _fetch_rows(engine, settings, plan_id, request)
     if not rows:
         return SyncResult(stored, [], [])
-    read = [_read(row, request, settings) for row in rows]
+    read = [_read(row, answer, request, settings) for row, answer in zip(rows, answers,
+                                                                         strict=True)]
     for attempt in range(2):
         with SOLVER_SLOTS:
             followed = follow_calendars(stored.schedule, [r for r, _ in read], now=now,
                                         freeze_minutes=settings.sync_freeze_minutes,
                                         settings=get_settings())
-        _remember_readings(engine, plan_id, rows, read, followed.sources, now)
+        values = [{**kept, "status": source["status"], "detail": source["detail"][:500]}
+                  for (_reading, kept), source in zip(read, followed.sources, strict=True)]
+        with Session(engine) as db, db.begin():
+            _remember(db, rows, values, now)
         try:
             if followed.schedule is not None:
                 saved = save_replan(engine, plan_id, stored.version, followed.schedule)
                 return SyncResult(saved, saved.schedule.changes, followed.sources)
             if followed.busy_changed:
-                _keep_busy(engine, plan_id, stored.version, stored, followed.request)
-            return SyncResult(load_plan(engine, plan_id), [], followed.sources)
+                stored = _keep_busy(engine, stored, followed.request)
+            return SyncResult(stored, [], followed.sources)
         except StaleVersion:
             if attempt:
                 raise
@@ -184,33 +216,45 @@ def sync_plan(engine: Engine, settings: WebSettings, plan_id: str, *,
     return SyncResult(stored, [], [])
 
 
-def _keep_busy(engine: Engine, plan_id: str, version: int, stored: StoredPlan,
-               request: Request) -> None:
+def _fetch_rows(engine: Engine, settings: WebSettings, plan_id: str, request: Request
+                ) -> tuple[list[PlanCalendar], list[Answer]]:
+    rows = sources_of(engine, plan_id, request)
+    return rows, _refetch(rows, settings)
+
+
+def _keep_busy(engine: Engine, stored: StoredPlan, request: Request) -> StoredPlan:
     """Nothing collided: the plan stays as it is (same version, same feed), but its
     request learns the busy time as read now, so a later re-plan avoids it too."""
     schedule = stored.schedule.model_copy(update={"request": request})
     with Session(engine) as db, db.begin():
-        done = db.execute(update(Plan).where(Plan.id == plan_id, Plan.version == version)
+        done = db.execute(update(Plan).where(Plan.id == stored.id,
+                                             Plan.version == stored.version)
                           .values(schedule=schedule.model_dump(mode="json")))
         if not getattr(done, "rowcount", 1):
-            raise StaleVersion(version)
+            raise StaleVersion(stored.version)
+    return replace(stored, schedule=schedule)
 
 
-def _remember_readings(engine: Engine, plan_id: str, rows: list[PlanCalendar],
-                       read: list[tuple[CalendarReading, dict[str, Any]]],
-                       sources: list[dict[str, str]], now: datetime) -> None:
-    with Session(engine) as db, db.begin():
-        for row, (_reading, kept), source in zip(rows, read, sources, strict=True):
-            values = {**kept, "status": source["status"], "detail": source["detail"][:500],
-                      "checked_at": now}
-            stored = db.get(PlanCalendar, (plan_id, row.position))
-            if stored is None:
-                db.add(PlanCalendar(plan_id=plan_id, position=row.position,
-                                    source=row.source, url=row.url, username=None,
-                                    secret=None, **values))
-            else:
-                for name, value in values.items():
-                    setattr(stored, name, value)
+def _remember(db: Session, rows: Sequence[PlanCalendar], values: Sequence[dict[str, Any]],
+              now: datetime) -> None:
+    """Write what each calendar's reading changed in its row (`checked_at`: when it last
+    did), and nothing for a row that stays as it was: a round of unchanged calendars
+    writes nothing. `rows` (detached) learn the values too."""
+    for row, new in zip(rows, values, strict=True):
+        changed = {name: value for name, value in new.items() if getattr(row, name) != value}
+        if not changed:
+            continue
+        changed["checked_at"] = now
+        done = db.execute(update(PlanCalendar)
+                          .where(PlanCalendar.plan_id == row.plan_id,
+                                 PlanCalendar.position == row.position)
+                          .values(**changed).execution_options(synchronize_session=False))
+        if not getattr(done, "rowcount", 1):  # calendars not remembered when planned
+            db.add(PlanCalendar(plan_id=row.plan_id, position=row.position, source=row.source,
+                                url=row.url, username=None, secret=None, **new,
+                                checked_at=now))
+        for name, value in changed.items():
+            setattr(row, name, value)
 
 
 def _ensure_sync_rows(engine: Engine, interval: timedelta, now: datetime) -> None:
@@ -231,7 +275,7 @@ def _ensure_sync_rows(engine: Engine, interval: timedelta, now: datetime) -> Non
         pass  # another process added them first
 
 
-def claim_due(engine: Engine, now: datetime, interval: timedelta, limit: int = CLAIM_BATCH
+def claim_due(engine: Engine, now: datetime, interval: timedelta, limit: int = ROUND_BATCH
               ) -> list[str]:
     """Claim up to `limit` plans due at `now` whose week is not over; each is then not
     due again before `now + interval`, for this process or any other."""
@@ -248,25 +292,67 @@ def claim_due(engine: Engine, now: datetime, interval: timedelta, limit: int = C
 
 
 def sync_round(engine: Engine, settings: WebSettings, *, now: datetime | None = None,
-               threads: int = SYNC_THREADS) -> list[str]:
-    """Sync every plan due at `now` that no other process has claimed; the ids synced."""
+               threads: int = SYNC_THREADS, batch: int = ROUND_BATCH) -> list[str]:
+    """Sync every plan due at `now` that no other process has claimed; the ids synced.
+
+    Plans are claimed `batch` at a time (so that other processes share a round's work)
+    and their .ics calendars asked all at once. A plan whose every calendar answers 304
+    has nothing new to follow: only its rows' changed status is written, in one
+    transaction for the batch, without loading the plan. Any other plan is followed as
+    `sync_plan` follows it, on one of `threads` threads, while the next batch is read."""
     now = now or datetime.now(UTC)
     interval = timedelta(seconds=max(settings.sync_seconds, 1))
     _ensure_sync_rows(engine, interval, now)
     synced: list[str] = []
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        # A few plans per claim, so that other processes share a round's work.
-        while due := claim_due(engine, now, interval, limit=2 * threads):
-            for plan_id, ok in zip(due, pool.map(
-                    lambda pid: _sync_quietly(engine, settings, pid, now), due), strict=True):
-                if ok:
-                    synced.append(plan_id)
+    following: list[tuple[str, Future[bool]]] = []
+    with ThreadPoolExecutor(max_workers=threads) as pool, \
+            Refetcher(public_only=not settings.allow_private_calendar_urls) as refetcher:
+        while due := claim_due(engine, now, interval, limit=batch):
+            fetched = _fetch_batch(engine, settings, due, refetcher)
+            quiet = [pid for pid in due if pid in fetched and all(
+                isinstance(answer, Refetch) and answer.unchanged for answer in fetched[pid][1])]
+            following += [(pid, pool.submit(_sync_quietly, engine, settings, pid, now,
+                                            fetched.get(pid)))
+                          for pid in due if pid not in quiet]
+            synced += _remember_unchanged(engine, [fetched[pid][0] for pid in quiet], now)
+        synced += [plan_id for plan_id, ok in following if ok.result()]
     return synced
 
 
-def _sync_quietly(engine: Engine, settings: WebSettings, plan_id: str, now: datetime) -> bool:
+def _fetch_batch(engine: Engine, settings: WebSettings, due: list[str],
+                 refetcher: Refetcher) -> dict[str, tuple[list[PlanCalendar], list[Answer]]]:
+    """The remembered calendars of the plans `due` and their answers, by plan (a plan
+    whose calendars were not remembered is left out)."""
+    rows = _remembered(engine, due)
+    fetched: dict[str, tuple[list[PlanCalendar], list[Answer]]] = {}
+    for row, answer in zip(rows, _refetch(rows, settings, refetcher), strict=True):
+        plan_rows, answers = fetched.setdefault(row.plan_id, ([], []))
+        plan_rows.append(row)
+        answers.append(answer)
+    return fetched
+
+
+def _remember_unchanged(engine: Engine, plans: list[list[PlanCalendar]], now: datetime
+                        ) -> list[str]:
+    """The rows of plans whose every calendar answered 304, as following them would write
+    them (unchanged, the same validators), in one transaction; the plans' ids."""
+    rows = [row for plan in plans for row in plan]
+    values = [{"etag": row.etag, "modified": row.modified, "status": "unchanged",
+               "detail": NOT_MODIFIED} for row in rows]
     try:
-        sync_plan(engine, settings, plan_id, now=now)
+        with Session(engine) as db, db.begin():
+            _remember(db, rows, values, now)
+    except Exception as err:  # the round goes on with the other plans
+        log.warning("a sync round could not store its calendars' status: %s",
+                    type(err).__name__)
+        return []
+    return [plan[0].plan_id for plan in plans]
+
+
+def _sync_quietly(engine: Engine, settings: WebSettings, plan_id: str, now: datetime,
+                  fetched: tuple[list[PlanCalendar], list[Answer]] | None) -> bool:
+    try:
+        _sync(engine, settings, plan_id, now, fetched)
         return True
     except Exception as err:  # one plan's trouble must not stop the round
         log.warning("a plan's sync failed: %s", type(err).__name__)

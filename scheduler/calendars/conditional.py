@@ -4,8 +4,10 @@ Last-Modified the last answer gave, so an unchanged calendar costs a 304 and no 
 The same limits as a first fetch hold (`scheduler.calendars.fetch`): the total deadline,
 the size cap, webcal over HTTPS, and with `public_only` every connection to a checked
 public address. `fetch_all_if_changed` asks many calendars at once on one event loop and
-one client, as a sync round does for a batch of plans: for an unchanged calendar the
-setting up would otherwise cost more than the 304 itself.
+one client, and a `Refetcher` keeps that loop and client for many such calls, as a sync
+round does for its batches of plans: for an unchanged calendar, setting up a client and
+a connection costs more than the 304 itself, so a calendar host's connections serve one
+plan after another (with `public_only` every fetch still connects anew).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import TracebackType
 
 import httpx
 
@@ -23,17 +26,18 @@ from scheduler.calendars.fetch import (
     _body,
     _client,
     _not_fetched,
-    _run,
     _seconds,
     calendar_label,
     https_for_webcal,
 )
 
-__all__ = ["Ask", "Refetch", "fetch_if_changed", "fetch_all_if_changed"]
+__all__ = ["Ask", "Refetch", "Refetcher", "fetch_if_changed", "fetch_all_if_changed"]
 
-# Calendars asked at once by one call: enough to keep a batch's waits overlapping, few
-# enough that no server sees a crowd from one process.
-AT_ONCE = 32
+# Calendars asked at once: enough to keep a batch's waits overlapping, few enough that no
+# server sees a crowd from one process. Each of them has a client of its own: httpx's
+# pool looks at every connection it holds whenever a request starts or ends, so one
+# client carrying them all would spend more time on its pool than on the 304s.
+AT_ONCE = 16
 
 
 @dataclass(frozen=True)
@@ -74,21 +78,54 @@ def fetch_all_if_changed(asks: Sequence[Ask], *, public_only: bool = False
     CalendarError of one that failed in its place; at most AT_ONCE at a time."""
     if not asks:
         return []
-    return _run(_fetch_all(asks, public_only))
+    with Refetcher(public_only=public_only) as refetcher:
+        return refetcher.fetch_all(asks)
 
 
-async def _fetch_all(asks: Sequence[Ask], public_only: bool) -> list[Refetch | CalendarError]:
-    slots = asyncio.Semaphore(AT_ONCE)
+class Refetcher:
+    """One event loop and AT_ONCE clients for the conditional fetches of one thread, until
+    closed (a `with` block)."""
 
-    async def one(ask: Ask) -> Refetch | CalendarError:
-        async with slots:  # the deadline starts once the fetch may start
-            try:
-                return await _in_time(client, ask)
-            except CalendarError as err:
-                return err
+    def __init__(self, *, public_only: bool = False) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._public_only = public_only
+        self._clients: list[httpx.AsyncClient] = []
 
-    async with _client(public_only) as client:
-        return list(await asyncio.gather(*(one(ask) for ask in asks)))
+    def fetch_all(self, asks: Sequence[Ask]) -> list[Refetch | CalendarError]:
+        """As `fetch_all_if_changed`, on this loop and client."""
+        return self._loop.run_until_complete(self._fetch_all(asks))
+
+    async def _fetch_all(self, asks: Sequence[Ask]) -> list[Refetch | CalendarError]:
+        found: list[Refetch | CalendarError] = [CalendarError("not fetched")] * len(asks)
+        todo = iter(enumerate(asks))  # shared: each client takes the next calendar
+
+        async def fetch_with(client: httpx.AsyncClient) -> None:
+            for number, ask in todo:
+                try:  # the deadline starts once a client takes the calendar
+                    found[number] = await _in_time(client, ask)
+                except CalendarError as err:
+                    found[number] = err
+
+        while len(self._clients) < min(AT_ONCE, len(asks)):
+            self._clients.append(_client(self._public_only))
+        await asyncio.gather(*map(fetch_with, self._clients[:len(asks)]))
+        return found
+
+    def close(self) -> None:
+        # loop.close(), unlike asyncio.run(), does not wait for a name lookup still
+        # running in the loop's executor after a deadline has passed.
+        try:
+            for client in self._clients:
+                self._loop.run_until_complete(client.aclose())
+        finally:
+            self._loop.close()
+
+    def __enter__(self) -> Refetcher:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
 
 
 async def _in_time(client: httpx.AsyncClient, ask: Ask) -> Refetch:
@@ -112,6 +149,8 @@ async def _fetch(client: httpx.AsyncClient, ask: Ask, label: str) -> Refetch:
         async with client.stream("GET", url, headers=headers,
                                  extensions={LABEL_EXTENSION: label}) as response:
             if response.status_code == 304:
+                # Read to its (empty) end, so the connection may serve the next calendar.
+                await response.aread()
                 return Refetch(None, ask.etag, ask.modified)
             return Refetch(await _body(response, label), response.headers.get("etag"),
                            response.headers.get("last-modified"))
