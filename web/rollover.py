@@ -32,11 +32,14 @@ from typing import Literal
 from sqlalchemy import ColumnElement, Engine, and_, exists, func, select
 from sqlalchemy.orm import aliased
 
-from scheduler.core.domain import PLAN_FOUND, BusyInterval, Request
+from scheduler.calendars.busy_import import calendar_name
+from scheduler.core.domain import PLAN_FOUND, BusyInterval, CalDavCalendar, Request
 from scheduler.core.errors import BadRequest
 from scheduler.distribute import spread
 from web.db import Plan, create_schema, make_engine
 from web.planning import CalendarsBusy, prepare_request, read_calendar_urls
+from web.secrets import configure
+from web.settings import WebSettings
 from web.store import PlanNotFound, WeekAlreadyPlanned
 from web.training import plan_next_week
 
@@ -123,15 +126,17 @@ def last_good_busy(request: Request, before: Request, plan_id: str, unread: BadR
     if isinstance(unread, CalendarsBusy):
         raise unread  # nothing is wrong with the calendars: try again, not a stale week
     busy, notes = list(request.busy), []
-    for url in request.busy_calendars:
-        alone = request.model_copy(update={"busy": [], "busy_calendars": [url]})
+    for source in request.busy_calendars:
+        alone = request.model_copy(update={"busy": [], "busy_calendars": [source]})
         try:
             busy += read_calendar_urls(alone, private_calendars=private_calendars)[0].busy
         except CalendarsBusy:
             raise
         except BadRequest as err:
-            last = [_week_on(b, request) for b in before.busy if b.calendar == url]
+            name = calendar_name(source, None)  # a URL, or 'caldav:' and the collection's
+            last = [_week_on(b, request) for b in before.busy if b.calendar == name]
             busy += last
+            url = source.caldav if isinstance(source, CalDavCalendar) else source
             notes.append(f"Your calendar {url} could not be read ({err}) so this week is "
                          f"planned around the {len(last)} busy time(s) it showed for the "
                          f"week of {before.week_start}, a week on; check the calendar's "
@@ -179,18 +184,21 @@ def roll_runner(engine: Engine, runner_id: str, after_plan_id: str, *,
 _ENGINES: dict[tuple[int, str], Engine] = {}
 
 
-def _engine(database_url: str) -> Engine:
+def _engine(database_url: str, settings: WebSettings | None) -> Engine:
     # One engine per process: a forked or Dask worker must not share its parent's
-    # connections, and opening one per runner would cost more than the plan.
+    # connections, and opening one per runner would cost more than the plan. The web
+    # app's settings go with it: they hold the key of the stored CalDAV passwords.
     key = (os.getpid(), database_url)
     if key not in _ENGINES:
         _ENGINES[key] = make_engine(database_url)
+        if settings is not None:
+            configure(_ENGINES[key], settings)
     return _ENGINES[key]
 
 
 def _roll_chunk(runners: Sequence[tuple[str, str]], *, database_url: str,
-                private_calendars: bool) -> list[Rolled]:
-    engine = _engine(database_url)
+                private_calendars: bool, settings: WebSettings | None) -> list[Rolled]:
+    engine = _engine(database_url, settings)
     return [roll_runner(engine, runner_id, plan_id, private_calendars=private_calendars)
             for runner_id, plan_id in runners]
 
@@ -201,14 +209,16 @@ def _chunks(runners: Iterator[tuple[str, str]]) -> Iterator[tuple[tuple[str, str
 
 
 def roll_week(database_url: str, monday: date, *, workers: int = 1,
-              scheduler: str | None = None, private_calendars: bool = False
-              ) -> Iterator[Rolled]:
-    """Roll every runner due on to `monday`'s week, yielding each outcome as it comes."""
+              scheduler: str | None = None, private_calendars: bool = False,
+              settings: WebSettings | None = None) -> Iterator[Rolled]:
+    """Roll every runner due on to `monday`'s week, yielding each outcome as it comes;
+    `settings` are the web app's (its data folder holds the key that CalDAV passwords
+    were stored with)."""
     engine = make_engine(database_url)
     try:
         create_schema(engine)  # a new database simply has no runners yet
         work = partial(_roll_chunk, database_url=database_url,
-                       private_calendars=private_calendars)
+                       private_calendars=private_calendars, settings=settings)
         for chunk, outcome in spread(work, _chunks(runners_due(engine, monday)),
                                      workers=workers, scheduler=scheduler):
             if isinstance(outcome, BaseException):  # a worker died for good

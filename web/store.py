@@ -22,13 +22,22 @@ from sqlalchemy.orm import Session
 from scheduler.block.training_log import LogEntry, TrainingLog
 from scheduler.core.domain import PlannedSession, Request, Schedule
 from web.caldav_push import after_commit, queue_changes
-from web.db import FeedToken, LogRow, NextWeekRow, Plan, Runner, SessionRow, utcnow
+from web.db import (
+    FeedToken,
+    LogRow,
+    NextWeekRow,
+    Plan,
+    PlanCalendar,
+    Runner,
+    SessionRow,
+    utcnow,
+)
 
 __all__ = ["StoredPlan", "PlanNotFound", "StaleVersion", "new_id", "new_feed_token",
            "token_hash", "create_plan", "load_plan", "save_replan", "rotate_feed_token",
            "CANCELLED", "WeekAlreadyPlanned", "NextWeek", "save_log_entry", "runner_log",
            "plan_log", "create_next_plan", "next_week_of", "planned_after",
-           "load_for_next_week"]
+           "load_week_before", "WeekBefore", "BusyCollection"]
 
 CANCELLED = frozenset({"missed", "dropped"})
 
@@ -176,6 +185,10 @@ _PLANNED_AFTER = (select(NextWeekRow.plan_id, NextWeekRow.after_plan_id, NextWee
 _PLAN_OF_WEEK = select(Plan.id).where(Plan.runner_id == bindparam("runner_id"),
                                       Plan.week_start == bindparam("week_start"),
                                       Plan.id != bindparam("but"))
+_COLLECTIONS = (select(PlanCalendar.url, PlanCalendar.username, PlanCalendar.secret)
+                .where(PlanCalendar.plan_id == bindparam("plan_id"),
+                       PlanCalendar.secret.is_not(None))
+                .order_by(PlanCalendar.position))
 _NEW = {table: insert(table) for table in (Runner, FeedToken, Plan, SessionRow, NextWeekRow)}
 
 
@@ -187,13 +200,36 @@ def _load_plan(db: Connection, plan_id: str) -> StoredPlan:
                       Schedule.model_validate(row.schedule), row.token, row.updated_at)
 
 
-def load_for_next_week(engine: Engine, plan_id: str
-                       ) -> tuple[StoredPlan, NextWeek | None, TrainingLog]:
-    """What planning the week after a plan reads, in one go: the plan, how it was itself
-    planned after another week (None for a runner's first), and the runner's log."""
+@dataclass(frozen=True)
+class BusyCollection:
+    """A CalDAV collection a plan's busy time was read from, its password as stored
+    (encrypted: `web.secrets`)."""
+
+    url: str
+    username: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class WeekBefore:
+    """What planning the week after a plan reads: the plan, how it was itself planned
+    after another week (None for a runner's first), the runner's log, and the CalDAV
+    collections its busy time came from."""
+
+    plan: StoredPlan
+    origin: NextWeek | None
+    log: TrainingLog
+    collections: list[BusyCollection]
+
+
+def load_week_before(engine: Engine, plan_id: str) -> WeekBefore:
+    """Everything `WeekBefore` holds, read in one go."""
     with engine.connect() as db:
         stored = _load_plan(db, plan_id)
-        return stored, _next_week_of(db, plan_id), _runner_log(db, stored.runner_id)
+        collections = [BusyCollection(r.url, r.username or "", r.secret)
+                       for r in db.execute(_COLLECTIONS, {"plan_id": plan_id})]
+        return WeekBefore(stored, _next_week_of(db, plan_id),
+                          _runner_log(db, stored.runner_id), collections)
 
 
 def save_replan(engine: Engine, plan_id: str, version: int, schedule: Schedule) -> StoredPlan:

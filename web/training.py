@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from scheduler.block.plan import BlockPlan, day_kind, plan_block
 from scheduler.block.progression import Dose, WeekTarget
 from scheduler.block.training_log import LogEntry, apply_log, entry_for, mark_log_changes
+from scheduler.calendars.busy_import import calendar_name
 from scheduler.calendars.fetch import is_url
-from scheduler.core.domain import PLAN_FOUND, Context, Kind, Request, Schedule
+from scheduler.core.domain import PLAN_FOUND, CalDavCalendar, Context, Kind, Request, Schedule
 from scheduler.core.drills import LEVEL_INTENSITY
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.sessions import id_in_week
@@ -30,19 +32,23 @@ from scheduler.replan.after_pain import replan_with_log, settle_with_log
 from web.actions import SessionNotFound
 from web.planning import SOLVER_SLOTS, plan_request, plan_tag, prepare_request, read_calendar_urls
 from web.schemas import LogIn
+from web.secrets import SecretUnreadable, decrypt, settings_for
+from web.settings import WebSettings
 from web.store import (
+    BusyCollection,
     NextWeek,
     StaleVersion,
     StoredPlan,
     create_next_plan,
-    load_for_next_week,
     load_plan,
+    load_week_before,
     new_id,
     next_week_of,
     runner_log,
     save_log_entry,
     save_replan,
 )
+from web.sync import remember_calendars
 
 __all__ = ["log_session", "plan_next_week", "following_week", "base_request", "calendar_urls",
            "block_weeks", "block_for_plan", "first_week_target", "BLOCK_WEEKS"]
@@ -127,10 +133,12 @@ def calendar_urls(request: Request) -> list[str]:
                    if b.calendar and is_url(b.calendar)})
 
 
-def following_week(request: Request, plan_id: str, previous: Schedule) -> Request:
+def following_week(request: Request, plan_id: str, previous: Schedule,
+                   collections: Sequence[CalDavCalendar] = ()) -> Request:
     """The request of the week after `previous`: the same sessions and free time, the
-    typed-in busy intervals that fall in that week, the calendar URLs its busy time was
-    read from (to read again for the new week), and the day before as the plan left it."""
+    typed-in busy intervals that fall in that week, the calendar URLs and CalDAV
+    `collections` its busy time was read from (to read again for the new week), and the
+    day before as the plan left it."""
     monday = request.week_start + timedelta(days=7)
     tz = request.tz
     begins, ends = Week(monday, tz).origin, Week(monday + timedelta(days=7), tz).origin
@@ -138,11 +146,12 @@ def following_week(request: Request, plan_id: str, previous: Schedule) -> Reques
         w.id, plan_id, request.week_start.isoformat(), monday.isoformat())})
         for w in request.sessions]
     urls = calendar_urls(request)
+    read_again = {*urls, *(calendar_name(c, None) for c in collections)}
     return request.model_copy(update={
         "week_start": monday,
         "busy": [b for b in request.busy
-                 if b.start < ends and b.end > begins and b.calendar not in urls],
-        "busy_calendars": [*request.busy_calendars, *urls],
+                 if b.start < ends and b.end > begins and b.calendar not in read_again],
+        "busy_calendars": [*request.busy_calendars, *urls, *collections],
         "sessions": sessions,
         # what the plan put on its Sunday; the week after this one is not planned yet
         "context": Context(day_before=day_kind(previous.sessions, tz,
@@ -158,10 +167,13 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
     Calendar URLs the first week was read from are read again for the new week; when one
     cannot be read, `when_unreadable(request, week_before, plan_id, error)` may give the
     request and notes instead (web.rollover's: last week's busy time), else BadRequest."""
-    stored, origin, log = load_for_next_week(engine, plan_id)
+    week_before = load_week_before(engine, plan_id)
+    stored, log = week_before.plan, week_before.log
     new_plan_id = new_id()
-    before = _planned_from(stored, origin)
-    request = following_week(before, stored.id, stored.schedule)
+    before = _planned_from(stored, week_before.origin)
+    request = following_week(before, stored.id, stored.schedule,
+                             _unlocked(engine, week_before.collections))
+    calendars = list(request.busy_calendars)  # the new week's, for the sync to read again
     notes: list[str] = []
     try:
         request, _warnings = prepare_request(request, new_plan_id,
@@ -177,7 +189,27 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
                                    at=Week(request.week_start, request.tz).origin)
     saved = create_next_plan(engine, new_plan_id, stored, schedule, request=request,
                              adapted=[*notes, *adapted])
+    if calendars:
+        remember_calendars(engine, new_plan_id, calendars)
     return saved, [*notes, *adapted]
+
+
+def _unlocked(engine: Engine, collections: Sequence[BusyCollection]) -> list[CalDavCalendar]:
+    """The CalDAV collections with their passwords, to read them again (BadRequest when a
+    password can no longer be decrypted: the server's key changed)."""
+    settings = settings_for(engine) or WebSettings()
+    unlocked = []
+    for linked in collections:
+        try:
+            password = decrypt(settings, linked.secret)
+        except SecretUnreadable:
+            raise BadRequest(
+                f"Field 'busy_calendars': the password of the CalDAV calendar {linked.url} "
+                f"can no longer be read on this server; plan the week again with the "
+                f"calendar and its password.") from None
+        unlocked.append(CalDavCalendar(caldav=linked.url, username=linked.username,
+                                       password=SecretStr(password)))
+    return unlocked
 
 
 def block_weeks(given: str) -> int:

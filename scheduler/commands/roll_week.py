@@ -14,7 +14,7 @@ import sys
 import time
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scheduler.commands.batch import (
     Progress,
@@ -24,6 +24,9 @@ from scheduler.commands.batch import (
 )
 from scheduler.core.errors import BadRequest
 from scheduler.distribute import default_workers
+
+if TYPE_CHECKING:
+    from web.settings import WebSettings
 
 __all__ = ["add_parser", "run", "monday_option"]
 
@@ -71,7 +74,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _settings(database: str | None) -> tuple[str, bool]:
+def _settings(database: str | None) -> tuple[str, WebSettings]:
     from pydantic import ValidationError
 
     from scheduler.core.messages import settings_sentences
@@ -84,7 +87,7 @@ def _settings(database: str | None) -> tuple[str, bool]:
         raise BadRequest(" ".join(settings_sentences(err))) from None
     except OSError as err:
         raise BadRequest(f"PLYOPLAN_DATA_DIR: cannot create it ({err.strerror}).") from None
-    return url, settings.allow_private_calendar_urls
+    return url, settings
 
 
 def _summary(counts: Counter[str], noted: int, listed: list[Any], seconds: float, who: str,
@@ -118,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from web.rollover import coming_monday, count_due, roll_week
 
     workers, scheduler = local_or_cluster(args)
-    url, private_calendars = _settings(args.database)
+    url, settings = _settings(args.database)
     monday = args.week or coming_monday(date.today())
     try:
         shown = make_url(url).render_as_string(hide_password=True)
@@ -136,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
     listed: list[Any] = []  # only runners the summary names: memory stays flat
     started = time.perf_counter()
     for rolled in roll_week(url, monday, workers=workers, scheduler=scheduler,
-                            private_calendars=private_calendars):
+                            private_calendars=settings.allow_private_calendar_urls,
+                            settings=settings):
         counts[rolled.outcome] += 1
         noted += bool(rolled.notes)
         if (rolled.outcome == "failed" or rolled.notes) and len(listed) < 2 * SHOWN:
