@@ -1,7 +1,8 @@
 """How fast the plan follows the calendar (web.sync, web.caldav_push), on real parts: a
 SQLite file through the web app's store, a local HTTP calendar server on 127.0.0.1 in
-its own process (ETag on every answer, 304 to a matching If-None-Match), and a local
-Radicale CalDAV server in its own process, authentication on.
+its own process (etag_calendar_server.py: ETag on every answer, 304 to a matching
+If-None-Match), and a local Radicale CalDAV server in its own process, authentication
+on, started as the tests start it (tests/radicale_server.py).
 
 Rows (medians of --repeat runs, next to their targets):
 
@@ -29,9 +30,9 @@ About a minute on 2 cores. Exits 1 when a row misses its target.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +47,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import caldav
 import httpx
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -66,64 +66,16 @@ from web.settings import WebSettings
 from web.store import create_plan, load_plan, new_id, save_replan
 from web.sync import remember_calendars, sync_plan, sync_round
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' Radicale
+from tests.radicale_server import PASSWORD, USER, Radicale, radicale_server  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 BEFORE_THE_WEEK = datetime(2026, 11, 29, 11, 0, tzinfo=UTC)  # the Sunday before it
-USER, PASSWORD = "ana", "s3cret"
 TARGETS = {"round": 10.0, "feed": 200.0, "write-back": 200.0}  # s, ms, ms
 LUNCH = ("BEGIN:VEVENT\r\nUID:lunch@bench\r\nDTSTAMP:20261101T000000Z\r\n"
          "DTSTART:20261201T110000Z\r\nDTEND:20261201T120000Z\r\nSUMMARY:Team lunch\r\n"
          "END:VEVENT\r\n")
-
-# The calendar server, run in a process of its own so it does not share the measured
-# process's interpreter: serves FOLDER/<name>.ics with an ETag (a hash of the file as it
-# is now), answers 304 to a matching If-None-Match, and counts its answers by status
-# (GET /answers).
-CALENDAR_SERVER = r"""
-import hashlib, json, sys
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-
-folder = Path(sys.argv[1])
-answers = Counter()
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        if self.path == "/answers":
-            return self.answer(200, json.dumps(answers).encode(), None, count=False)
-        try:
-            body = (folder / self.path.lstrip("/")).read_bytes()
-        except OSError:
-            return self.answer(404, b"", None)
-        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        if self.headers.get("If-None-Match") == etag:
-            return self.answer(304, b"", etag)
-        self.answer(200, body, etag)
-
-    def answer(self, status, body, etag, count=True):
-        if count:
-            answers[str(status)] += 1
-        self.send_response(status)
-        if etag:
-            self.send_header("ETag", etag)
-        self.send_header("Content-Type", "text/calendar")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # a real server's backlog, not http.server's 5
-
-server = Server(("127.0.0.1", 0), Handler)
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""
 
 
 @dataclass
@@ -137,12 +89,6 @@ class Row:
     @property
     def ok(self) -> bool:
         return self.median <= self.target
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def calendar_body(*events: str) -> bytes:
@@ -170,42 +116,12 @@ def stop(process: subprocess.Popen[Any]) -> None:
 @contextmanager
 def calendar_server(folder: Path) -> Iterator[str]:
     """The local calendar server serving `folder`; its base URL."""
-    process = subprocess.Popen([sys.executable, "-c", CALENDAR_SERVER, str(folder)],
+    process = subprocess.Popen([sys.executable, str(HERE / "etag_calendar_server.py"),
+                                str(folder)],
                                stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         port = int(process.stdout.readline())
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
-
-
-@contextmanager
-def radicale(folder: Path) -> Iterator[str]:
-    """Radicale on a free loopback port, user ana with a plain htpasswd and no delay
-    after a failed login; its base URL."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "users").write_text(f"{USER}:{PASSWORD}\n")
-    port = free_port()
-    (folder / "config").write_text(
-        f"[server]\nhosts = 127.0.0.1:{port}\n"
-        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {folder / 'users'}\n"
-        f"htpasswd_encryption = plain\ndelay = 0\n"
-        f"[storage]\nfilesystem_folder = {folder / 'collections'}\n"
-        f"[logging]\nlevel = error\n")
-    process = subprocess.Popen([sys.executable, "-m", "radicale", "--config",
-                                str(folder / "config")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("Radicale did not start") from None
-                time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(process)
@@ -331,7 +247,8 @@ def _zone_of(text: str) -> str:
     return text.split("X-WR-TIMEZONE:")[1].split("\r\n")[0]
 
 
-def write_back_row(engine: Engine, settings: WebSettings, dav: str, ids: list[str]) -> Row:
+def write_back_row(engine: Engine, settings: WebSettings, dav: Radicale, ids: list[str]
+                   ) -> Row:
     """Each plan in `ids` is linked to a collection of its own, then re-planned."""
     pushed = threading.Event()
     original = web.caldav_push._push_plan
@@ -347,31 +264,27 @@ def write_back_row(engine: Engine, settings: WebSettings, dav: str, ids: list[st
     millis: list[float] = []
     changed: list[tuple[int, int]] = []
     try:
-        with caldav.DAVClient(url=f"{dav}/{USER}/", username=USER,
-                              password=PASSWORD) as client:
-            principal = client.principal()
-            for n, plan_id in enumerate(ids):
-                url = str(principal.make_calendar(name=f"training-{n}",
-                                                  cal_id=f"training-{n}").url)
-                link_collection(engine, settings, plan_id, url=url, username=USER,
-                                password=PASSWORD)
-                _wait(lambda pid=plan_id: _outbox_empty(engine, pid), 10)
-                status = link_of(engine, plan_id)
-                assert status is not None and status.status == "ok", status
-                stored = load_plan(engine, plan_id)
-                # The tempo missed as it was due: the re-plan places it again later.
-                tempo = session_of(stored.schedule, "tempo")
-                schedule = replan_after(stored.schedule, tempo.id, "missed",
-                                        tempo.start + timedelta(minutes=5))
-                pushed.clear()
-                sent_at.clear()
-                began = time.perf_counter()
-                saved = save_replan(engine, plan_id, stored.version, schedule)
-                assert pushed.wait(10), "the re-plan was not pushed"
-                millis.append((sent_at[-1] - began) * 1000)
-                assert _outbox_empty(engine, plan_id)
-                changed.append(_check_collection(client, url, stored.schedule,
-                                                 saved.schedule))
+        for n, plan_id in enumerate(ids):
+            url = dav.collection(f"training-{n}")
+            link_collection(engine, settings, plan_id, url=url, username=USER,
+                            password=PASSWORD)
+            _wait(functools.partial(_outbox_empty, engine, plan_id), 10)
+            status = link_of(engine, plan_id)
+            assert status is not None and status.status == "ok", status
+            stored = load_plan(engine, plan_id)
+            # The tempo missed as it was due: the re-plan places it again later.
+            tempo = session_of(stored.schedule, "tempo")
+            schedule = replan_after(stored.schedule, tempo.id, "missed",
+                                    tempo.start + timedelta(minutes=5))
+            pushed.clear()
+            sent_at.clear()
+            began = time.perf_counter()
+            saved = save_replan(engine, plan_id, stored.version, schedule)
+            assert pushed.wait(10), "the re-plan was not pushed"
+            millis.append((sent_at[-1] - began) * 1000)
+            assert _outbox_empty(engine, plan_id)
+            changed.append(_check_collection(dav.events(url), stored.schedule,
+                                             saved.schedule))
     finally:
         web.caldav_push._push_plan = original  # type: ignore[assignment]
     return Row("write-back of a re-plan to Radicale", statistics.median(millis), "ms",
@@ -380,13 +293,11 @@ def write_back_row(engine: Engine, settings: WebSettings, dav: str, ids: list[st
                f"{', '.join(sorted({f'{w} / {r}' for w, r in changed}))}; {len(ids)} plans")
 
 
-def _check_collection(client: Any, url: str, before: Schedule, after: Schedule
+def _check_collection(events: dict[str, str], before: Schedule, after: Schedule
                       ) -> tuple[int, int]:
-    """The collection as the caldav client reads it holds every session still on, at
-    its SEQUENCE, and none missed or dropped; how many events the re-plan wrote and
-    how many it removed."""
-    events = {str(e.icalendar_component["uid"]): str(e.data)
-              for e in client.calendar(url=url).events()}
+    """The collection's `events` (by UID, as the caldav client reads them) hold every
+    session still on, at its SEQUENCE, and none missed or dropped; how many events the
+    re-plan wrote and how many it removed."""
     kept = {s.id: s for s in after.sessions if s.status in ("planned", "done")}
     assert set(events) == set(kept), (sorted(events), sorted(kept))
     for sid, session in kept.items():
@@ -430,7 +341,7 @@ def main() -> int:
         configure(engine, settings)
         try:
             with calendar_server(folder / "calendars") as base, \
-                    radicale(folder / "radicale") as dav:
+                    radicale_server(folder / "radicale") as dav:
                 began = time.perf_counter()
                 ids = store_plans(engine, base, folder / "calendars", args.plans)
                 stored_in = time.perf_counter() - began
