@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    String,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -189,6 +200,13 @@ _COLLECTIONS = (select(PlanCalendar.url, PlanCalendar.username, PlanCalendar.sec
                 .where(PlanCalendar.plan_id == bindparam("plan_id"),
                        PlanCalendar.secret.is_not(None))
                 .order_by(PlanCalendar.position))
+# A week planned after another reads the same calendars: their rows, passwords as stored.
+_SAME_CALENDARS = insert(PlanCalendar).from_select(
+    ["plan_id", "position", "source", "url", "username", "secret", "status", "detail"],
+    select(bindparam("new_plan_id", type_=String), PlanCalendar.position, PlanCalendar.source,
+           PlanCalendar.url, PlanCalendar.username, PlanCalendar.secret,
+           literal("unchanged"), literal(""))
+    .where(PlanCalendar.plan_id == bindparam("plan_id")))
 _NEW = {table: insert(table) for table in (Runner, FeedToken, Plan, SessionRow, NextWeekRow)}
 
 
@@ -338,6 +356,7 @@ def create_next_plan(engine: Engine, plan_id: str, after: StoredPlan, schedule: 
                      request: Request, adapted: list[str]) -> StoredPlan:
     """Store `schedule` at version 1 as the week after `after`, for the same runner (so it
     joins their feed); `request` is what it was planned from before the log adjusted it.
+    The new week keeps `after`'s calendars (`plan_calendars`), for the sync to follow.
 
     Raises WeekAlreadyPlanned when the runner has a plan for that week already, also when
     two requests race to create it (the database's unique pair decides).
@@ -355,6 +374,7 @@ def create_next_plan(engine: Engine, plan_id: str, after: StoredPlan, schedule: 
                 "plan_id": plan_id, "after_plan_id": after.id, "runner_id": after.runner_id,
                 "week_start": schedule.week_start, "request": request.model_dump(mode="json"),
                 "adapted": adapted}])
+            db.execute(_SAME_CALENDARS, {"new_plan_id": plan_id, "plan_id": after.id})
     except IntegrityError:
         with engine.connect() as db:
             existing = _plan_of_week(db, after.runner_id, schedule.week_start)

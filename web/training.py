@@ -48,7 +48,6 @@ from web.store import (
     save_log_entry,
     save_replan,
 )
-from web.sync import remember_calendars
 
 __all__ = ["log_session", "plan_next_week", "following_week", "base_request", "calendar_urls",
            "block_weeks", "block_for_plan", "first_week_target", "BLOCK_WEEKS"]
@@ -173,7 +172,6 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
     before = _planned_from(stored, week_before.origin)
     request = following_week(before, stored.id, stored.schedule,
                              _unlocked(engine, week_before.collections))
-    calendars = list(request.busy_calendars)  # the new week's, for the sync to read again
     notes: list[str] = []
     try:
         request, _warnings = prepare_request(request, new_plan_id,
@@ -189,8 +187,6 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
                                    at=Week(request.week_start, request.tz).origin)
     saved = create_next_plan(engine, new_plan_id, stored, schedule, request=request,
                              adapted=[*notes, *adapted])
-    if calendars:
-        remember_calendars(engine, new_plan_id, calendars)
     return saved, [*notes, *adapted]
 
 
