@@ -2,10 +2,13 @@
 busy time read with a time-range query the way an .ics file is read; write-back creates,
 moves and removes events, read back with the caldav client; a re-plan after a missed
 session reaches the collection within a second; a server that is down is retried;
-passwords never leave encrypted storage."""
+passwords never leave encrypted storage. The CLI: `plyoplan sync` reads a CalDAV busy
+calendar again with the password from PLYOPLAN_CALDAV_PASSWORD (a sentence when it is
+missing), and `plyoplan push` writes a week into a collection."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,11 +16,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import caldav
 import pytest
 from sqlalchemy import text
 
 from scheduler.calendars.busy_import import with_calendars
 from scheduler.calendars.read import busy_from_ics
+from scheduler.cli import main
+from scheduler.commands.push import PASSWORD_VARIABLE
 from scheduler.core.domain import Request, Schedule
 from scheduler.core.errors import BadRequest
 from tests.live_server import LiveServer, create, serve_in_thread
@@ -62,8 +68,6 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
 @pytest.fixture(scope="module")
 def work(radicale: Radicale) -> str:
     url = radicale.collection("work")
-    import caldav
-
     with caldav.DAVClient(url=url, username=USER, password=PASSWORD) as client:
         client.calendar(url=url).save_event(SERIES)
     return url
@@ -226,3 +230,75 @@ def _radicale_on(folder: Path, port: int, monkeypatch: pytest.MonkeyPatch
         patched.setattr(started, "free_port", lambda: port)
         with radicale_server(folder) as server:
             yield server
+
+
+def _event(uid: str, summary: str, start: str, end: str) -> str:
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//plyoplan tests//EN\r\n"
+            f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:{start}\r\n"
+            f"DTEND:{end}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def test_the_sync_command_reads_a_caldav_calendar_with_the_password_from_the_environment(
+        radicale, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]):
+    url = radicale.collection("cli-busy")
+    with caldav.DAVClient(url=url, username=USER, password=PASSWORD) as client:
+        client.calendar(url=url).save_event(SERIES)
+    (tmp_path / "week.json").write_text(json.dumps({**example("office_worker"),
+                                                    "busy_calendars": [{
+                                                        "caldav": url, "username": USER,
+                                                        "password": PASSWORD}]}))
+    plan = tmp_path / "plan.json"
+    assert main(["plan", str(tmp_path / "week.json"), "--json", str(plan)]) == 0
+    assert PASSWORD not in plan.read_text()
+    # Wednesday 03:00-04:00 Berlin: new busy time that lands on no session, so what the
+    # sync finds does not depend on today's date.
+    with caldav.DAVClient(url=url, username=USER, password=PASSWORD) as client:
+        client.calendar(url=url).save_event(_event("night@x", "Night shift",
+                                                   "20261202T020000Z", "20261202T030000Z"))
+    monkeypatch.delenv(PASSWORD_VARIABLE, raising=False)
+    capsys.readouterr()
+
+    assert main(["sync", str(plan), "--username", USER, "--json",
+                 str(tmp_path / "kept.json")]) == 0
+    said = capsys.readouterr().out
+    assert f"{url}: failed (a CalDAV collection's password is not in the schedule file; " \
+           f"set {PASSWORD_VARIABLE} (and --username) to read it again)" in said
+    kept = json.loads((tmp_path / "kept.json").read_text())
+    assert kept["request"]["busy"] == json.loads(plan.read_text())["request"]["busy"]
+
+    monkeypatch.setenv(PASSWORD_VARIABLE, "not-the-password")
+    assert main(["sync", str(plan), "--username", USER]) == 0
+    said = capsys.readouterr().out
+    assert f"{url}: failed (CalDAV collection '{url}' refused the user name or password.)" \
+        in said
+    assert "not-the-password" not in said
+
+    monkeypatch.setenv(PASSWORD_VARIABLE, PASSWORD)
+    assert main(["sync", str(plan), "--username", USER, "--json",
+                 str(tmp_path / "synced.json")]) == 0
+    said = capsys.readouterr().out
+    assert f"{url}: changed (" in said and PASSWORD not in said
+    synced = Schedule.model_validate_json((tmp_path / "synced.json").read_text())
+    assert synced.request is not None
+    summaries = {b.summary for b in synced.request.busy if b.calendar == f"caldav:{url}"}
+    assert {"Night shift", "Choir (moved)"} <= summaries
+    before = Schedule.model_validate_json(plan.read_text())
+    assert [(s.id, s.start) for s in synced.sessions] == \
+        [(s.id, s.start) for s in before.sessions]
+
+
+def test_the_push_command_writes_the_week_into_a_collection(
+        radicale, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]):
+    url = radicale.collection("cli-push")
+    plan = tmp_path / "plan.json"
+    (tmp_path / "week.json").write_text(json.dumps(example("office_worker")))
+    assert main(["plan", str(tmp_path / "week.json"), "--json", str(plan)]) == 0
+    schedule = Schedule.model_validate_json(plan.read_text())
+    monkeypatch.setenv(PASSWORD_VARIABLE, PASSWORD)
+    capsys.readouterr()
+    assert main(["push", str(plan), "--caldav", url, "--username", USER]) == 0
+    count = len(schedule.sessions)
+    assert capsys.readouterr().out == f"Wrote {count} sessions to {url}.\n"
+    assert set(radicale.events(url)) == {s.id for s in schedule.sessions}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from scheduler.calendars.busy_import import with_calendars
 from scheduler.commands import from_current_directory
-from scheduler.core.domain import BusyInterval, Request
+from scheduler.core.domain import BusyInterval, Request, Schedule
 from scheduler.core.errors import BadRequest
 from scheduler.core.io import load_schedule, write_text
 from scheduler.core.log import load_log
@@ -21,7 +21,7 @@ from scheduler.export.text import say_written, week_table
 from scheduler.jobs import replan_or_refuse
 from scheduler.replan.replan import describe_changes
 
-__all__ = ["add_parser", "run", "parse_at"]
+__all__ = ["add_parser", "run", "parse_at", "write_and_show"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -88,13 +88,20 @@ def run(args: argparse.Namespace) -> int:
     result = replan_or_refuse(schedule, missed=args.missed, done=args.done,
                               at=parse_at(args.at), settings=get_settings(), request=request,
                               log=log)
+    write_and_show(result, json_out=args.json, ics_out=args.ics)
+    return 0
+
+
+def write_and_show(result: Schedule, *, json_out: Path | None, ics_out: Path | None) -> None:
+    """Write a re-planned week where --json / --ics ask, then print what moved and why,
+    any advice, the week and what was written (replan's and sync's output)."""
     written: list[tuple[Path, str]] = []
-    if args.json:
-        write_text(args.json, result.model_dump_json(indent=2) + "\n")
-        written.append((args.json, "schedule"))
-    if args.ics:
-        write_text(args.ics, schedule_to_ics(result))
-        written.append((args.ics, "calendar"))
+    if json_out:
+        write_text(json_out, result.model_dump_json(indent=2) + "\n")
+        written.append((json_out, "schedule"))
+    if ics_out:
+        write_text(ics_out, schedule_to_ics(result))
+        written.append((ics_out, "calendar"))
     print(describe_changes(result))
     for line in result.advice:
         print()
@@ -102,4 +109,3 @@ def run(args: argparse.Namespace) -> int:
     print()
     print(week_table(result))
     say_written(written)
-    return 0
