@@ -31,7 +31,9 @@ from tests.calendar_servers import calendar_with, serve_calendar
 class Calendars(ThreadingHTTPServer):
     """Serves /<name>.ics (404 for /missing.ics) with an ETag, 304 to a matching
     If-None-Match; sets a cookie on /ana.ics; counts connections and notes each
-    request's path with the Cookie header it carried."""
+    request's path with the Cookie header it carried. With `one_per_connection`, a
+    connection's second request is met by closing it, as a server whose keep-alive
+    time ran out just then does."""
 
     daemon_threads = True
     block_on_close = False
@@ -40,6 +42,7 @@ class Calendars(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.connections = 0
+        self.one_per_connection = False
         self.requests: list[tuple[str, str | None]] = []
         self.lock = threading.Lock()
 
@@ -53,10 +56,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.served = 0
         with self.server.lock:
             self.server.connections += 1
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        self.served += 1
+        if self.server.one_per_connection and self.served > 1:
+            self.close_connection = True
+            return
         with self.server.lock:
             self.server.requests.append((self.path, self.headers.get("Cookie")))
         if self.path == "/missing.ics":
@@ -159,3 +167,13 @@ def test_a_slow_calendar_misses_its_deadline_and_the_others_still_arrive(
         f"Calendar '{slow_url}' could not be fetched: it did not arrive within 1 second."]
     assert isinstance(got[1], Refetch) and got[1].data == calendar_with("/lea.ics")
     assert took < 5
+
+
+def test_a_kept_connection_the_server_closes_is_asked_again_on_a_new_one(calendars):
+    calendars.one_per_connection = True
+    with Refetcher() as refetcher:
+        [first] = refetcher.fetch_all([Ask(calendars.url("tom"))])
+        assert isinstance(first, Refetch)
+        [again] = refetcher.fetch_all([Ask(calendars.url("tom"), first.etag)])
+    assert again == Refetch(None, first.etag, None)
+    assert calendars.connections == 2

@@ -146,13 +146,26 @@ async def _fetch(client: httpx.AsyncClient, ask: Ask, label: str) -> Refetch:
         headers["If-Modified-Since"] = ask.modified
     url = https_for_webcal(ask.url)
     try:
-        async with client.stream("GET", url, headers=headers,
-                                 extensions={LABEL_EXTENSION: label}) as response:
-            if response.status_code == 304:
-                # Read to its (empty) end, so the connection may serve the next calendar.
-                await response.aread()
-                return Refetch(None, ask.etag, ask.modified)
-            return Refetch(await _body(response, label), response.headers.get("etag"),
-                           response.headers.get("last-modified"))
+        try:
+            return await _get(client, url, headers, ask, label)
+        except _DROPPED:
+            # A kept connection the server closed as the request went out: a GET may go
+            # again, once, on a new connection.
+            return await _get(client, url, headers, ask, label)
     except (httpx.HTTPError, httpx.InvalidURL) as err:
         raise _not_fetched(err, label, url) from None
+
+
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+async def _get(client: httpx.AsyncClient, url: str, headers: dict[str, str], ask: Ask,
+               label: str) -> Refetch:
+    async with client.stream("GET", url, headers=headers,
+                             extensions={LABEL_EXTENSION: label}) as response:
+        if response.status_code == 304:
+            # Read to its (empty) end, so the connection may serve the next calendar.
+            await response.aread()
+            return Refetch(None, ask.etag, ask.modified)
+        return Refetch(await _body(response, label), response.headers.get("etag"),
+                       response.headers.get("last-modified"))
