@@ -28,6 +28,7 @@ import sqlalchemy
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+import web.sync
 from scheduler.calendars.busy_import import with_calendars
 from scheduler.core.domain import PlannedSession, Request
 from scheduler.core.settings import get_settings
@@ -347,3 +348,29 @@ def _point_at(engine: Any, plan_id: str, url: str) -> None:
     with Session(engine) as db, db.begin():
         db.execute(update(PlanCalendar).where(PlanCalendar.plan_id == plan_id)
                    .values(url=url))
+
+
+def test_a_change_the_plan_could_not_store_is_read_whole_again_next_time(
+        app_parts, served, monkeypatch: pytest.MonkeyPatch):
+    engine, settings = app_parts
+    plan_id = planned(engine, served)
+    sync_plan(engine, settings, plan_id, now=BEFORE_THE_WEEK)  # learns the ETag
+    before = load_plan(engine, plan_id)
+    tempo = session_of(before.schedule, "tempo")
+    served.body = calendar(LUNCH, event("board@x", "Board meeting",
+                                        tempo.start - timedelta(minutes=30),
+                                        tempo.end + timedelta(minutes=10)))
+
+    def store_fails(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(web.sync, "save_replan", store_fails)
+        with pytest.raises(OSError):
+            sync_plan(engine, settings, plan_id, now=BEFORE_THE_WEEK)
+    served.answers.clear()
+    result = sync_plan(engine, settings, plan_id, now=BEFORE_THE_WEEK)
+    assert served.answers == [200]  # not a 304 for a change never stored
+    assert result.stored.version == before.version + 1
+    assert session_of(result.stored.schedule, "tempo").start != tempo.start
+    assert_valid(result.stored.schedule)

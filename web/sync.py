@@ -196,23 +196,28 @@ def _sync(engine: Engine, settings: WebSettings, plan_id: str, now: datetime,
             followed = follow_calendars(stored.schedule, [r for r, _ in read], now=now,
                                         freeze_minutes=settings.sync_freeze_minutes,
                                         settings=get_settings())
-        values = [{**kept, "status": source["status"], "detail": source["detail"][:500]}
-                  for (_reading, kept), source in zip(read, followed.sources, strict=True)]
-        with Session(engine) as db, db.begin():
-            _remember(db, rows, values, now)
         try:
             if followed.schedule is not None:
                 saved = save_replan(engine, plan_id, stored.version, followed.schedule)
-                return SyncResult(saved, saved.schedule.changes, followed.sources)
-            if followed.busy_changed:
-                stored = _keep_busy(engine, stored, followed.request)
-            return SyncResult(stored, [], followed.sources)
+                result = SyncResult(saved, saved.schedule.changes, followed.sources)
+            else:
+                if followed.busy_changed:
+                    stored = _keep_busy(engine, stored, followed.request)
+                result = SyncResult(stored, [], followed.sources)
         except StaleVersion:
             if attempt:
                 raise
             stored = load_plan(engine, plan_id)  # marked meanwhile: follow from there
             if stored.schedule.request is None:
                 break
+            continue
+        # Only now that the plan holds what the calendars said do their rows remember
+        # the answers' validators: a plan that could not be stored asks them whole again.
+        values = [{**kept, "status": source["status"], "detail": source["detail"][:500]}
+                  for (_reading, kept), source in zip(read, followed.sources, strict=True)]
+        with Session(engine) as db, db.begin():
+            _remember(db, rows, values, now)
+        return result
     return SyncResult(stored, [], [])
 
 
