@@ -25,11 +25,13 @@ import hmac
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from icalendar import Timezone
 from icalendar.prop import vDuration
 from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -150,6 +152,18 @@ def _served_session(row: SessionRow) -> PlannedSession:
     })
 
 
+@lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first: date, last: date) -> Timezone | None:
+    """A zone's VTIMEZONE for the days from `first` to `last`, as icalendar's
+    add_missing_timezones would add it (None for a zone it does not know). Working the
+    rules out costs about half a render, and the runners of one week share them.
+    Components written into feeds are only read, so one object serves every feed."""
+    try:
+        return Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    except ValueError:
+        return None
+
+
 def render_feed(engine: Engine, found: FeedLookup, *, now: datetime, cancelled_days: int,
                 refresh_minutes: int) -> RenderedFeed:
     """Render the runner's feed as it stands at `now`."""
@@ -191,8 +205,11 @@ def render_feed(engine: Engine, found: FeedLookup, *, now: datetime, cancelled_d
         days.append(session.start.astimezone(ZoneInfo(zone)).date())
     if days:
         # VTIMEZONE rules for just the weeks the events use keep the feed small.
-        cal.add_missing_timezones(first_date=min(days) - timedelta(days=7),
-                                  last_date=max(days) + timedelta(days=7))
+        first, last = min(days) - timedelta(days=7), max(days) + timedelta(days=7)
+        for tzid in sorted(cal.get_missing_tzids()):
+            vtimezone = _vtimezone(tzid, first, last)
+            if vtimezone is not None:
+                cal.subcomponents.insert(len(cal.timezones), vtimezone)
     body = cal.to_ical()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     return RenderedFeed(body, etag, last_change, valid_until,
