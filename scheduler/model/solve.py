@@ -21,7 +21,7 @@ from scheduler.core.sessions import SessionSpec
 from scheduler.core.settings import Settings
 from scheduler.core.taper import taper_changes
 from scheduler.core.variables import WeekVars
-from scheduler.model.hint import HINTED_SEARCH, Hint, add_hint
+from scheduler.model.hint import HINTED_SEARCH, Hint, add_hint, repeated_week
 
 __all__ = ["WeekModel", "build_week_model", "new_solver", "plan_week",
            "extract_sessions", "STATUS_NAMES", "Solved", "solve_request", "enforce_rules",
@@ -159,6 +159,9 @@ def solve_request(problem: WeekProblem, hint: Hint | None = None) -> Solved:
     """Plan the week and keep the solver's objective (the oracle compares the two); a
     `hint` (last week's times, `scheduler.model.hint`) says where to look first."""
     request = problem.request
+    repeated = repeated_week(problem, hint) if hint else None
+    if repeated is not None:  # last week's times cost nothing: no plan is better
+        return Solved(_planned(problem, "optimal", repeated), 0)
     if days_rule_out(problem):
         status = "infeasible"  # proven by counting: the search would only prove it again
     else:
@@ -168,17 +171,24 @@ def solve_request(problem: WeekProblem, hint: Hint | None = None) -> Solved:
         solver = new_solver(problem.settings,
                             tuning={**PLAN_SEARCH, **HINTED_SEARCH} if hint else PLAN_SEARCH)
         status = solve_status(solver, wm.model)
+    if status not in PLAN_FOUND:
+        return Solved(_planned(problem, status, []), None)
+    return Solved(_planned(problem, status, extract_sessions(wm, solver)),
+                  round(solver.objective_value))
+
+
+def _planned(problem: WeekProblem, status: str, sessions: list[PlannedSession]) -> Schedule:
+    request = problem.request
     schedule = Schedule(
         week_start=request.week_start, timezone=request.runner.timezone,
         status=status,  # type: ignore[arg-type]
         request=request,
     )
-    if status not in PLAN_FOUND:
-        return Solved(schedule, None)
-    schedule.sessions = extract_sessions(wm, solver)
-    schedule.penalties = soft_penalties(problem, schedule)
-    schedule.changes = taper_changes(request, schedule)  # what a race's taper cut
-    return Solved(schedule, round(solver.objective_value))
+    if sessions:
+        schedule.sessions = sessions
+        schedule.penalties = soft_penalties(problem, schedule)
+        schedule.changes = taper_changes(request, schedule)  # what a race's taper cut
+    return schedule
 
 
 def days_rule_out(problem: WeekProblem) -> bool:
