@@ -8,11 +8,18 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from tests.live_server import LiveServer, serve_in_thread
 
 # The background calendar sync stays off in tests unless a test asks for it.
 os.environ.setdefault("PLYOPLAN_SYNC_SECONDS", "0")
+
+# No per-example time limit for property tests: speed is measured in benchmarks/, and a
+# pause of a busy machine (an example that once took 350 ms of a 200 ms deadline) must
+# not fail a property that holds.
+settings.register_profile("plyoplan", deadline=None)
+settings.load_profile("plyoplan")
 
 
 @pytest.fixture(scope="module")
