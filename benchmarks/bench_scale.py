@@ -223,7 +223,7 @@ def _web_plans(http: httpx.Client, count: int, seed: int) -> list[dict[str, Any]
 
 
 def _web_row(what: str, result: web_load.LoadResult, server_s: float,
-             database_s: float) -> list[str]:
+             database_s: float, machine_s: float) -> list[str]:
     cores = (os.cpu_count() or 1) * result.seconds / 100
 
     def p50(values: list[float]) -> float:
@@ -236,7 +236,9 @@ def _web_row(what: str, result: web_load.LoadResult, server_s: float,
             f"{len(result.reads)} reads (p50 {p50(result.reads):.1f} ms), "
             f"{len(result.writes)} writes (p50 {p50(result.writes):.0f} ms); CPU of "
             f"{os.cpu_count()} cores: server {server_s / cores:.0f} %, PostgreSQL "
-            f"{database_s / cores:.0f} %, load generator {result.cpu_seconds / cores:.0f} %"
+            f"{database_s / cores:.0f} %, load generator {result.cpu_seconds / cores:.0f} %, "
+            f"other work on the machine "
+            f"{(machine_s - server_s - database_s - result.cpu_seconds) / cores:.0f} %"
             + (f"; first error: {result.errors[0]}" if result.errors else "")]
 
 
@@ -270,17 +272,19 @@ def web_rows(seconds: int, clients: int) -> list[list[str]]:
             for think in (WEB_THINK_S, 0.0):
                 with httpx.Client(base_url=base, timeout=60) as http:  # current versions
                     plans = [http.get(f"/api/plans/{p['id']}").json() for p in plans]
-                server_s, database_s = (web_load.tree_cpu_seconds(server.pid),
-                                        web_load.tree_cpu_seconds(database))
+                server_s, database_s, machine_s = (
+                    web_load.tree_cpu_seconds(server.pid),
+                    web_load.tree_cpu_seconds(database), web_load.machine_cpu_seconds())
                 result = web_load.measure(base, plans, clients=clients, seconds=seconds,
                                           think=think, seed=2)
                 server_s = web_load.tree_cpu_seconds(server.pid) - server_s
                 database_s = web_load.tree_cpu_seconds(database) - database_s
+                machine_s = web_load.machine_cpu_seconds() - machine_s
                 what = (f"{clients} users thinking {think} s on average (exponential), "
                         f"{seconds} s" if think else
                         f"the same {clients} users without thinking (closed loop: "
                         f"the saturation point)")
-                rows.append(_web_row(what, result, server_s, database_s))
+                rows.append(_web_row(what, result, server_s, database_s, machine_s))
         finally:
             os.killpg(server.pid, 15)
             server.wait(timeout=30)

@@ -35,7 +35,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["LoadResult", "run_load", "measure", "p99", "tree_cpu_seconds", "listening_pid"]
+__all__ = ["LoadResult", "run_load", "measure", "p99", "tree_cpu_seconds", "listening_pid",
+           "machine_cpu_seconds"]
 
 WRITE_SHARE = 0.1
 MARKED_AFTER_END = timedelta(minutes=30)
@@ -237,6 +238,14 @@ def tree_cpu_seconds(root: int) -> float:
         ticks += processes.get(pid, (0, 0))[1]
         todo += children.get(pid, [])
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all cores; Linux /proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = [int(f) for f in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def listening_pid(port: int) -> int:

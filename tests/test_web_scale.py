@@ -2,7 +2,9 @@
 (tests/postgres_server.py) under a burst of missed/done writes and feed reads while
 `plyoplan roll-week` plans every runner's next week into the same database: no answer
 is a 5xx, no write is lost (each plan's version counts exactly the writes it was told
-succeeded, and every marked session stays marked), and every runner gets one next week.
+succeeded, and every marked session stays marked), every process serves each feed as
+the plan now stands (no rendered feed outlives a write), and every runner gets one
+next week.
 Without Debian's PostgreSQL this test fails, it does not skip."""
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import datetime
 from typing import Any
 
 import httpx
+import icalendar
 import pytest
 from sqlalchemy import text
 
@@ -100,6 +104,21 @@ class Burst:
                 n += 1
 
 
+def assert_feed_shows(live: LiveServer, plan: dict[str, Any]) -> None:
+    """Every process that answers shows the plan's sessions as they stand: a feed kept
+    from before a write (in a process or in the database) would show an old time or a
+    missed session still confirmed."""
+    expected = {s["id"]: (datetime.fromisoformat(s["start"]),
+                          "CANCELLED" if s["status"] in ("missed", "dropped") else "CONFIRMED")
+                for s in plan["schedule"]["sessions"]}
+    for _ in range(4):  # a new connection each time: the processes take turns
+        with live.client() as client:
+            feed = icalendar.Calendar.from_ical(client.get(plan["feed_url"]).content)
+        shown = {str(e["UID"]): (e.decoded("DTSTART"), str(e["STATUS"]))
+                 for e in feed.walk("VEVENT")}
+        assert {uid: shown.get(uid) for uid in expected} == expected
+
+
 def test_servers_answer_a_burst_while_roll_week_writes(servers, database_url):
     with servers.client() as client:
         plans = [create(client, {**squad_week(6), "runner": {
@@ -136,6 +155,7 @@ def test_servers_answer_a_burst_while_roll_week_writes(servers, database_url):
             for session_id, what in written.items():
                 assert statuses.get(session_id) == what
             assert_valid(Schedule.model_validate(body["schedule"]))
+            assert_feed_shows(servers, body)
     engine = make_engine(database_url)
     try:
         with engine.connect() as db:
