@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings
 
 from tests.live_server import LiveServer, serve_in_thread
+from tests.radicale_server import Radicale, radicale_server
 
 # The background calendar sync stays off in tests unless a test asks for it.
 os.environ.setdefault("PLYOPLAN_SYNC_SECONDS", "0")
@@ -34,3 +35,10 @@ def server(request: pytest.FixtureRequest,
 def client(server: LiveServer) -> Iterator[httpx.Client]:
     with server.client() as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    """A real CalDAV server (Radicale, authentication on) for the test module."""
+    with radicale_server(tmp_path_factory.mktemp("radicale")) as dav:
+        yield dav

@@ -31,11 +31,14 @@ class Radicale:
     base: str  # http://127.0.0.1:PORT
     process: subprocess.Popen[bytes]
 
-    def collection(self, name: str) -> str:
-        """Make a calendar collection for ana; its URL."""
+    def collection(self, name: str, *events: str) -> str:
+        """Make a calendar collection for ana holding `events` (iCalendar texts, one
+        object per UID, as CalDAV stores them); its URL."""
         with caldav.DAVClient(url=f"{self.base}/{USER}/", username=USER,
                               password=PASSWORD) as client:
             calendar = client.principal().make_calendar(name=name, cal_id=name)
+            for event in events:
+                calendar.save_event(event)
             return str(calendar.url)
 
     def events(self, url: str) -> dict[str, str]:

@@ -60,17 +60,8 @@ END:VCALENDAR\r
 
 
 @pytest.fixture(scope="module")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
-    with radicale_server(tmp_path_factory.mktemp("radicale")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def work(radicale: Radicale) -> str:
-    url = radicale.collection("work")
-    with caldav.DAVClient(url=url, username=USER, password=PASSWORD) as client:
-        client.calendar(url=url).save_event(SERIES)
-    return url
+    return radicale.collection("work", SERIES)
 
 
 def caldav_request(url: str, password: str = PASSWORD) -> Request:

@@ -15,7 +15,7 @@ import pytest
 from scheduler.core.domain import Schedule
 from tests.live_server import LiveServer, create, serve_in_thread
 from tests.oracle import assert_valid
-from tests.radicale_server import PASSWORD, USER, Radicale, radicale_server
+from tests.radicale_server import PASSWORD, USER, Radicale
 from tests.weeks import example
 from web.db import make_engine
 from web.rollover import roll_week
@@ -42,18 +42,8 @@ SECOND_MONDAY = date(2026, 12, 7)
 
 
 @pytest.fixture(scope="module")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
-    with radicale_server(tmp_path_factory.mktemp("radicale")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def collection(radicale: Radicale) -> str:
-    url = radicale.collection("evenings")
-    with caldav.DAVClient(url=url, username=USER, password=PASSWORD) as client:
-        for event in EVENTS:  # one object per UID, as CalDAV stores them
-            client.calendar(url=url).save_event(event)
-    return url
+    return radicale.collection("evenings", *EVENTS)
 
 
 @pytest.fixture
@@ -114,10 +104,7 @@ def test_the_roll_over_reads_the_collection_again_too(server, collection):
 
 
 def test_a_collection_gone_by_sunday_gives_last_weeks_busy_time_a_week_on(server, radicale):
-    url = radicale.collection("gone")
-    with caldav.DAVClient(url=url, username=USER, password=PASSWORD) as client:
-        for event_text in EVENTS:
-            client.calendar(url=url).save_event(event_text)
+    url = radicale.collection("gone", *EVENTS)
     first = first_week(server, url)
     with caldav.DAVClient(url=url, username=USER, password=PASSWORD) as client:
         client.calendar(url=url).delete()
