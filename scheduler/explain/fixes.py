@@ -9,7 +9,7 @@ The change strings and how they apply are in `constraints.easing`.
 
 from __future__ import annotations
 
-from constraints import rules_of
+from constraints import HARD_RULES, rules_of
 from constraints.easing import Fix, WindowSide, apply_change
 from scheduler.core.explanation import FixItem
 from scheduler.core.labels import LABELS
@@ -23,8 +23,9 @@ __all__ = ["Fix", "suggest_fixes", "apply_change", "week_fits"]
 
 
 def week_fits(problem: WeekProblem) -> Verdict:
-    """Feasibility of a week with all its rules on (no objective: first plan wins)."""
-    wm = build_week_model(problem, settled=rules_as_asked(problem.request))
+    """Feasibility of a week with all its rules on (no objective: first plan wins). The
+    hard rules alone decide it: a soft rule only prices a plan, so it is not posted."""
+    wm = build_week_model(problem, settled=rules_as_asked(problem.request), rules=HARD_RULES)
     wm.model.clear_objective()
     return feasibility(probe_solver(problem.settings), wm.model)
 

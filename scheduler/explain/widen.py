@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from constraints import HARD_KEYS
+from constraints import HARD_KEYS, HARD_RULES
 from constraints.easing import WindowSide
 from scheduler.core.availability import STEP, free_windows
 from scheduler.core.domain import WEEKDAYS, Request, clock_minutes
@@ -38,7 +38,7 @@ def smallest_widenings(problem: WeekProblem, cap: int, instead_of: str
     move (a multiple of 5, at most `cap`), with the stretchable windows standing in for
     hard rule `instead_of` (the free time)."""
     request = problem.request
-    wm = build_week_model(problem)
+    wm = build_week_model(problem, rules=HARD_RULES)  # soft rules only price a plan
     model, v = wm.model, wm.vars
     model.clear_objective()
     for key in HARD_KEYS:  # the free-time rule itself is replaced below
