@@ -84,8 +84,12 @@ def smallest_widenings(problem: WeekProblem, cap: int, instead_of: str
     for spec in v.specs:
         if spec.id not in v.pinned:
             model.add(sum(placements[spec.id]) == 1)
-    model.minimize(sum(stretch.values()))
     solver = probe_solver(problem.settings)
+    # If the week does not fit with every side stretched as far as it may go, no one side
+    # will make it fit: one feasibility solve instead of one search per side.
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return {}
+    model.minimize(sum(stretch.values()))
     found = {}
     for tried in sides:
         model.clear_assumptions()
