@@ -8,9 +8,12 @@ Rows:
 - roll-week: a database of --runners runners (the batch's weeks stored as their last
   week, half of them with a training-log entry, a fifth reading a calendar URL served
   on loopback) rolled on to the next week with `plyoplan roll-week --workers 2`;
-- web: `plyoplan serve --workers 4` on a throwaway PostgreSQL server, 50 keep-alive
-  clients for --seconds, 90 % feed GETs and 10 % missed-or-done POSTs (each client on
-  plans of its own, so no write is refused as stale): errors and p99 latencies.
+- web: `plyoplan serve --workers 4` on a throwaway PostgreSQL server with 300 generated
+  runners' weeks, loaded by 50 users for --seconds (benchmarks/web_load.py): 90 % feed
+  GETs, 10 % missed-or-done POSTs, each user on plans of their own (no write is refused
+  as stale), thinking 0.5 s on average between requests; then the same users without
+  thinking (the saturation point). Errors, p99 latencies from the intended send time,
+  and the CPU the server, PostgreSQL, the load generator and the rest of the machine used.
 
 Run:  .venv/bin/python benchmarks/bench_scale.py            (about 8 minutes on 2 cores)
       .venv/bin/python benchmarks/bench_scale.py --runners 1000 --seconds 10   (a look)

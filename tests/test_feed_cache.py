@@ -2,23 +2,27 @@
 stored body is served only while the plan versions it was rendered from are current, a
 process that holds an older body in its own cache serves the new one after a change,
 a stored body leaves when a cancelled session leaves the feed's window, and a marked
-session's feed is stored rendered right after the answer. Two `Feeds` on one database
-are two server processes."""
+session's feed is stored rendered right after the answer, and the feed's own
+PostgreSQL connections come back after the database dropped them. Two `Feeds` on one
+database are two server processes."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ical.calendar_stream import IcsCalendarStream
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 import web.feed_cache
 from scheduler.core.domain import Request
 from tests.live_server import create, mark, serve_in_thread
+from tests.postgres_server import PostgresMissing, create_database, postgres_server
 from tests.weeks import example
 from web.actions import mark_session, plan_new_week
 from web.db import create_schema, make_engine
@@ -132,3 +136,36 @@ def test_a_marked_sessions_feed_is_stored_rendered_after_the_answer(tmp_path):
             assert events(served.content)[tempo["id"]].status.value == "CANCELLED"
         finally:
             engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_server())
+        except PostgresMissing as missing:
+            reason = str(missing)
+        else:
+            yield create_database(url, "plyoplan")
+            return
+    pytest.fail(reason, pytrace=False)
+
+
+def test_feeds_are_served_after_postgresql_drops_the_feeds_own_connections(postgres_url):
+    engine = make_engine(postgres_url)
+    create_schema(engine)
+    try:
+        feeds = process(engine)
+        stored = planned(engine)
+        now = datetime.now(UTC)
+        before = feed_of(feeds, stored, now)  # the feed's own connection is open now
+        with engine.connect() as db:  # as a restarted server would: every other one goes
+            db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE pid <> pg_backend_pid() AND datname = current_database()"))
+        other = process(engine)
+        assert feed_of(other, stored, now) == before  # the stored body, looked up
+        assert feed_of(feeds, stored, now) == before
+        other.close()
+        feeds.close()
+    finally:
+        engine.dispose()

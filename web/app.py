@@ -133,6 +133,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     """A new app on the database the settings name (created on first start)."""
     settings = settings or WebSettings()
     engine = make_engine(settings.resolved_database_url())
+    rendered_feeds = Feeds(engine, cancelled_days=settings.feed_cancelled_days,
+                           refresh_minutes=settings.feed_refresh_minutes)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -141,6 +143,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         yield
         if loop is not None:
             loop.stop()
+        rendered_feeds.close()
         engine.dispose()
 
     # The API docs load Swagger UI and ReDoc from files shipped in a package, so /docs
@@ -154,8 +157,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.feeds = Feeds(engine, cancelled_days=settings.feed_cancelled_days,
-                            refresh_minutes=settings.feed_refresh_minutes)
+    app.state.feeds = rendered_feeds
     app.state.inline_db = engine.dialect.name == "sqlite"
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -41,7 +41,8 @@ from scheduler.export.ics import calendar_for, calendar_text, session_event
 from web.db import FeedToken, Plan, Runner, SessionRow
 from web.store import CANCELLED, token_hash
 
-__all__ = ["RenderedFeed", "FeedCache", "FeedLookup", "TokenLookup", "render_feed",
+__all__ = ["RenderedFeed", "FeedCache", "FeedLookup", "TokenLookup", "FeedConnections",
+           "render_feed",
            "feed_headers", "is_not_modified", "http_date", "FEED_MEDIA_TYPE", "FAR_FUTURE"]
 
 FEED_MEDIA_TYPE = "text/calendar; charset=utf-8"
@@ -95,13 +96,67 @@ _LOOKUP = (
 )
 
 
+class FeedConnections:
+    """Driver connections the feed keeps for itself on a database over the network, in
+    autocommit: a lookup is then one round trip, where a connection from the engine's
+    pool is pinged when checked out and rolled back when returned (three round trips
+    for a one-query lookup, most of its time). At most `size` per process, so the
+    server's connections stay countable; one that fails (the database restarted) is
+    closed and the query tried once more on a new one."""
+
+    def __init__(self, engine: Engine, size: int = 4) -> None:
+        self.engine = engine
+        self._slots = threading.BoundedSemaphore(size)
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+
+    def rows(self, sql: str, params: Any) -> list[Any]:
+        broken: Any = self.engine.dialect.loaded_dbapi.OperationalError
+        with self._slots:
+            for attempt in (1, 2):
+                connection = self._take()
+                try:
+                    cursor = connection.cursor()
+                    cursor.execute(sql, params)
+                    rows = list(cursor.fetchall())
+                    cursor.close()
+                except broken:
+                    connection.close()
+                    if attempt == 2:
+                        raise
+                    continue
+                except BaseException:
+                    connection.close()
+                    raise
+                with self._lock:
+                    self._idle.append(connection)
+                return rows
+        raise AssertionError("not reached")
+
+    def _take(self) -> Any:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        pooled = self.engine.raw_connection()
+        driver: Any = pooled.driver_connection
+        pooled.detach()  # the feed's own now: closed by close(), never pooled
+        driver.autocommit = True
+        return driver
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
+
+
 class TokenLookup:
     """The one query of every feed request, compiled once for the engine's dialect and
     run on a driver connection: the feed's 304 path is mostly this query, and building a
     statement and a result object per request would cost more than the query itself.
 
     On SQLite each thread keeps its connection (a pool checkout costs more than the
-    query); other databases check one out of the pool per lookup.
+    query); other databases use the feed's own connections (`FeedConnections`).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -111,23 +166,20 @@ class TokenLookup:
         self.positional = bool(compiled.positional)
         self.keep_connection = engine.dialect.name == "sqlite"
         self._kept = threading.local()
+        self.connections = FeedConnections(engine)
 
-    def _rows(self, params: Any) -> list[Any]:
+    def rows(self, sql: str, params: Any) -> list[Any]:
+        """The rows of a compiled query on the feed's connections."""
         if self.keep_connection:
             connection = getattr(self._kept, "connection", None)
             if connection is None:
                 connection = self._kept.connection = self.engine.raw_connection()
             driver: Any = connection.driver_connection  # sqlite3.Connection
-            return list(driver.execute(self.sql, params).fetchall())
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(self.sql, params)
-            rows = list(cursor.fetchall())
-            cursor.close()
-            return rows
-        finally:
-            connection.close()  # back to the pool
+            return list(driver.execute(sql, params).fetchall())
+        return self.connections.rows(sql, params)
+
+    def close(self) -> None:
+        self.connections.close()
 
     def __call__(self, token: str) -> FeedLookup | None:
         """The runner and plan versions behind a token; None for an unknown token.
@@ -137,7 +189,7 @@ class TokenLookup:
         """
         digest = token_hash(token)
         params: Any = (digest,) if self.positional else {"token_hash": digest}
-        rows = self._rows(params)
+        rows = self.rows(self.sql, params)
         if not rows or not hmac.compare_digest(str(rows[0][0]).encode(), token.encode()):
             return None
         plans = tuple((str(r[2]), int(r[3])) for r in rows if r[2] is not None)

@@ -14,7 +14,8 @@ leaves the window (`valid_until`).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, ForeignKey, LargeBinary, String, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -55,6 +56,14 @@ _STORED = select(FeedBody.body, FeedBody.etag, FeedBody.last_modified,
                                              FeedBody.key == bindparam("key"))
 
 
+def _utc(value: datetime | str | None) -> datetime | None:
+    """A stored UTC time as the driver gives it (SQLite: text) made aware."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC)
+
+
 class Feeds:
     """A runner's feed as it stands: from this process's cache, else from the database's
     stored body, else rendered (and stored for the other processes)."""
@@ -66,6 +75,10 @@ class Feeds:
         self.refresh_minutes = refresh_minutes
         self.lookup = TokenLookup(engine)
         self.cache = FeedCache(size)
+        # Run on the lookup's connections like the lookup: one round trip, no ORM.
+        compiled = _STORED.compile(dialect=engine.dialect)
+        self._stored_sql = str(compiled)
+        self._stored_positional = bool(compiled.positional)
 
     def key(self, found: FeedLookup) -> str:
         """What a rendered feed depends on, besides time: the versions of the runner's
@@ -103,14 +116,22 @@ class Feeds:
         return feed
 
     def _stored(self, runner_id: str, key: str, now: datetime) -> RenderedFeed | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(_STORED, {"runner_id": runner_id, "key": key}).first()
-        if row is None or (row.valid_until is not None and row.valid_until <= now):
+        params: Any = ((runner_id, key) if self._stored_positional
+                       else {"runner_id": runner_id, "key": key})
+        rows = self.lookup.rows(self._stored_sql, params)
+        if not rows:
             return None
-        return RenderedFeed(row.body, row.etag, row.last_modified,
-                            row.valid_until or FAR_FUTURE,
-                            feed_headers(row.etag, row.last_modified, now,
-                                         self.refresh_minutes))
+        body, etag, last_modified, valid_until = rows[0]
+        last_modified, valid_until = _utc(last_modified), _utc(valid_until)
+        assert last_modified is not None  # a stored feed has one
+        if valid_until is not None and valid_until <= now:
+            return None
+        return RenderedFeed(bytes(body), etag, last_modified, valid_until or FAR_FUTURE,
+                            feed_headers(etag, last_modified, now, self.refresh_minutes))
+
+    def close(self) -> None:
+        """Close the connections the feed keeps for itself."""
+        self.lookup.close()
 
     def _store(self, runner_id: str, key: str, feed: RenderedFeed) -> None:
         values = {"runner_id": runner_id, "key": key, "body": feed.body, "etag": feed.etag,
