@@ -104,7 +104,7 @@ class FeedConnections:
     server's connections stay countable; one that fails (the database restarted) is
     closed and the query tried once more on a new one."""
 
-    def __init__(self, engine: Engine, size: int = 4) -> None:
+    def __init__(self, engine: Engine, size: int = 2) -> None:
         self.engine = engine
         self._slots = threading.BoundedSemaphore(size)
         self._idle: list[Any] = []
