@@ -1,6 +1,6 @@
 """Rendered feeds, kept where every server process finds them.
 
-Rendering a runner's calendar costs about 20 ms of CPU; looking a rendered one up, a
+Rendering a runner's calendar costs 10 to 15 ms of CPU; looking a rendered one up, a
 fraction of a millisecond. Each process keeps the feeds it served (`web.feed.FeedCache`),
 and the database keeps the last rendered feed of each runner (`FeedBody`), so a change
 to a plan is rendered once, not once by every process that is asked for the feed after
