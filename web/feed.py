@@ -33,7 +33,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Timezone
 from icalendar.prop import vDuration
-from sqlalchemy import Engine, bindparam, func, select
+from sqlalchemy import Engine, bindparam, create_engine, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from scheduler.core.domain import PlannedSession
@@ -97,66 +98,39 @@ _LOOKUP = (
 
 
 class FeedConnections:
-    """Driver connections the feed keeps for itself on a database over the network, in
-    autocommit: a lookup is then one round trip, where a connection from the engine's
-    pool is pinged when checked out and rolled back when returned (three round trips
-    for a one-query lookup, most of its time). At most `size` per process, so the
-    server's connections stay countable; one that fails (the database restarted) is
-    closed and the query tried once more on a new one."""
+    """The feed's own connections to a database over the network: an engine whose pool
+    neither pings a connection when lending it nor rolls it back when it comes home, in
+    autocommit, so a one-query lookup is one round trip (with the app's pool, the ping
+    and the rollback were most of a lookup's time). At most `size` per process, so the
+    server's connections stay countable; a query that finds its connection dropped (the
+    database restarted) is tried once more on a new one."""
 
     def __init__(self, engine: Engine, size: int = 2) -> None:
-        self.engine = engine
-        self._slots = threading.BoundedSemaphore(size)
-        self._idle: list[Any] = []
-        self._lock = threading.Lock()
+        self.engine = create_engine(
+            engine.url, pool_size=size, max_overflow=0, pool_pre_ping=False,
+            pool_reset_on_return=None, isolation_level="AUTOCOMMIT")
 
     def rows(self, sql: str, params: Any) -> list[Any]:
-        broken: Any = self.engine.dialect.loaded_dbapi.OperationalError
-        with self._slots:
-            for attempt in (1, 2):
-                connection = self._take()
-                try:
-                    cursor = connection.cursor()
-                    cursor.execute(sql, params)
-                    rows = list(cursor.fetchall())
-                    cursor.close()
-                except broken:
-                    connection.close()
-                    if attempt == 2:
-                        raise
-                    continue
-                except BaseException:
-                    connection.close()
+        for attempt in (1, 2):
+            try:
+                with self.engine.connect() as connection:
+                    return list(connection.exec_driver_sql(sql, params).fetchall())
+            except DBAPIError as err:
+                if not err.connection_invalidated or attempt == 2:
                     raise
-                with self._lock:
-                    self._idle.append(connection)
-                return rows
         raise AssertionError("not reached")
 
-    def _take(self) -> Any:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        pooled = self.engine.raw_connection()
-        driver: Any = pooled.driver_connection
-        pooled.detach()  # the feed's own now: closed by close(), never pooled
-        driver.autocommit = True
-        return driver
-
     def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection in idle:
-            connection.close()
+        self.engine.dispose()
 
 
 class TokenLookup:
     """The one query of every feed request, compiled once for the engine's dialect and
-    run on a driver connection: the feed's 304 path is mostly this query, and building a
+    run as the driver's SQL: the feed's 304 path is mostly this query, and building a
     statement and a result object per request would cost more than the query itself.
 
-    On SQLite each thread keeps its connection (a pool checkout costs more than the
-    query); other databases use the feed's own connections (`FeedConnections`).
+    SQLite (a file on this machine) answers on the app's own pool; other databases on the
+    feed's own connections (`FeedConnections`).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -164,22 +138,19 @@ class TokenLookup:
         self.engine = engine
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
-        self.keep_connection = engine.dialect.name == "sqlite"
-        self._kept = threading.local()
-        self.connections = FeedConnections(engine)
+        self.connections = (None if engine.dialect.name == "sqlite"
+                            else FeedConnections(engine))
 
     def rows(self, sql: str, params: Any) -> list[Any]:
         """The rows of a compiled query on the feed's connections."""
-        if self.keep_connection:
-            connection = getattr(self._kept, "connection", None)
-            if connection is None:
-                connection = self._kept.connection = self.engine.raw_connection()
-            driver: Any = connection.driver_connection  # sqlite3.Connection
-            return list(driver.execute(sql, params).fetchall())
+        if self.connections is None:
+            with self.engine.connect() as connection:
+                return list(connection.exec_driver_sql(sql, params).fetchall())
         return self.connections.rows(sql, params)
 
     def close(self) -> None:
-        self.connections.close()
+        if self.connections is not None:
+            self.connections.close()
 
     def __call__(self, token: str) -> FeedLookup | None:
         """The runner and plan versions behind a token; None for an unknown token.
