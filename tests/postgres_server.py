@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from sqlalchemy.exc import OperationalError
 from tests.live_server import free_port
 
 __all__ = ["PostgresMissing", "MISSING", "postgres_server", "create_database", "binaries",
+           "database_for_tests",
            "held_then_released"]
 
 MISSING = "The PostgreSQL tests need Debian's PostgreSQL server (apt-get install postgresql)."
@@ -158,3 +159,22 @@ def held_then_released(engine: Engine, table: str, work: Any, items: list[Any]) 
             time.sleep(0.05)
         hold.rollback()  # the lock goes, they all write
         return [f.result() for f in sent]
+
+
+def database_for_tests(name: str | None) -> Iterator[str]:
+    """For a module fixture (`yield from`): the URL of database `name` on a throwaway
+    server, or of the server's own `postgres` database when None. Without PostgreSQL the
+    test fails with why, never skips."""
+    import pytest
+
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_server())
+        except PostgresMissing as missing:
+            reason = str(missing)
+        else:
+            yield url if name is None else create_database(url, name)
+            return
+    # Failing outside the except block, so the reason is not printed a second time as
+    # "during handling of the above exception".
+    pytest.fail(reason, pytrace=False)

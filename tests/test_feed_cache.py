@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy import Engine, select, text
 import web.feed_cache
 from scheduler.core.domain import Request
 from tests.live_server import create, mark, serve_in_thread
-from tests.postgres_server import PostgresMissing, create_database, postgres_server
+from tests.postgres_server import database_for_tests
 from tests.weeks import example
 from web.actions import mark_session, plan_new_week
 from web.db import create_schema, make_engine
@@ -140,15 +139,7 @@ def test_a_marked_sessions_feed_is_stored_rendered_after_the_answer(tmp_path):
 
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(postgres_server())
-        except PostgresMissing as missing:
-            reason = str(missing)
-        else:
-            yield create_database(url, "plyoplan")
-            return
-    pytest.fail(reason, pytrace=False)
+    yield from database_for_tests("plyoplan")
 
 
 def test_feeds_are_served_after_postgresql_drops_the_feeds_own_connections(postgres_url):

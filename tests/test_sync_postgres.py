@@ -9,7 +9,6 @@ import multiprocessing
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from scheduler.core.domain import Request
-from tests.postgres_server import PostgresMissing, create_database, postgres_server
+from tests.postgres_server import database_for_tests
 from tests.test_sync import EditableCalendar
 from tests.weeks import example
 from web.actions import plan_new_week
@@ -51,15 +50,7 @@ def one_process(url: str, data_dir: str, barrier: Any, out: Any) -> None:
 
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(postgres_server())
-        except PostgresMissing as missing:
-            reason = str(missing)
-        else:
-            yield create_database(url, "plyoplan_sync")
-            return
-    pytest.fail(reason, pytrace=False)
+    yield from database_for_tests("plyoplan_sync")
 
 
 def test_two_processes_sync_every_plan_once_per_round(database_url, tmp_path):

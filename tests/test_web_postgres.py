@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,10 +22,9 @@ from sqlalchemy import Engine, text
 
 from tests.live_server import LiveServer, checked, create, mark, serve_in_thread, squad_week
 from tests.postgres_server import (
-    PostgresMissing,
     create_database,
+    database_for_tests,
     held_then_released,
-    postgres_server,
 )
 from tests.weeks import example
 from web.db import Base, create_schema, make_engine
@@ -40,17 +38,7 @@ SQUAD_WEEK = squad_week(WRITERS)
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
     """The URL of the server's `postgres` database."""
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(postgres_server())
-        except PostgresMissing as missing:
-            reason = str(missing)
-        else:
-            yield url
-            return
-    # Failing outside the except block, so the reason is not printed a second time as
-    # "during handling of the above exception".
-    pytest.fail(reason, pytrace=False)
+    yield from database_for_tests(None)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +27,7 @@ from sqlalchemy import text
 from scheduler.core.domain import Schedule
 from tests.live_server import ROOT, LiveServer, create, serve_in_process, squad_week
 from tests.oracle import assert_valid
-from tests.postgres_server import PostgresMissing, create_database, postgres_server
+from tests.postgres_server import database_for_tests
 from web.db import make_engine
 
 RUNNERS = 40
@@ -38,15 +37,7 @@ MONDAY_AFTER = "2026-12-07T00:00:00+01:00"  # every session is past: done or mis
 
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(postgres_server())
-        except PostgresMissing as missing:
-            reason = str(missing)
-        else:
-            yield create_database(url, "plyoplan")
-            return
-    pytest.fail(reason, pytrace=False)
+    yield from database_for_tests("plyoplan")
 
 
 @pytest.fixture(scope="module")
