@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' throwaway PostgreSQL server
 
 from scheduler.core.domain import PLAN_FOUND, BusyInterval, Schedule  # noqa: E402
-from tests.live_server import free_port  # noqa: E402
+from tests.live_server import free_port, wait_until_up  # noqa: E402
 from tests.postgres_server import create_database, postgres_server  # noqa: E402
 
 WEB_THINK_S = 0.5  # a user's mean pause between requests in the web rows
@@ -200,18 +200,6 @@ def roll_rows(folder: Path, plans: Path) -> list[list[str]]:
 
 # --- the web under load ----------------------------------------------------------------
 
-def _started(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while server.poll() is None and time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not start")
-
-
 def _web_plans(http: httpx.Client, count: int, seed: int) -> list[dict[str, Any]]:
     """`count` generated runners' weeks planned through the API (weeks that fit)."""
     rng = random.Random(seed)
@@ -267,7 +255,7 @@ def web_rows(seconds: int, clients: int) -> list[list[str]]:
         base = f"http://127.0.0.1:{port}"
         rows = []
         try:
-            _started(base, server)
+            wait_until_up(base, lambda: server.poll() is None, timeout=60)
             with httpx.Client(base_url=base, timeout=60) as http:
                 plans = _web_plans(http, clients * WEB_PLANS_EACH, seed=1)
                 for plan in plans:  # a running server has rendered its users' feeds

@@ -90,7 +90,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_until_up(url: str, alive: Callable[[], bool], timeout: float = 30.0) -> None:
+def wait_until_up(url: str, alive: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not alive():
@@ -116,7 +116,7 @@ def serve_in_thread(database: Path, **settings: Any) -> Iterator[LiveServer]:
     thread.start()
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, thread.is_alive)
+        wait_until_up(url, thread.is_alive)
         yield LiveServer(url, database)
     finally:
         server.should_exit = True
@@ -139,7 +139,7 @@ def serve_in_process(database: Path, *, workers: int = 1, access_log: bool = Fal
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, lambda: process.poll() is None)
+        wait_until_up(url, lambda: process.poll() is None)
         yield LiveServer(url, database)
     finally:
         if process.poll() is None:
