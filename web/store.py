@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    CursorResult,
     Engine,
     String,
     bindparam,
@@ -31,9 +30,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler.block.training_log import LogEntry, TrainingLog
-from scheduler.core.domain import PlannedSession, Request, Schedule
+from scheduler.core.domain import Request, Schedule
 from web.caldav_push import after_commit, queue_changes
 from web.db import (
+    CalDavLink,
     FeedToken,
     LogRow,
     NextWeekRow,
@@ -43,6 +43,7 @@ from web.db import (
     SessionRow,
     utcnow,
 )
+from web.session_rows import sync_session_rows
 
 __all__ = ["StoredPlan", "PlanNotFound", "StaleVersion", "new_id", "new_feed_token",
            "token_hash", "create_plan", "load_plan", "save_replan", "rotate_feed_token",
@@ -100,44 +101,6 @@ def token_hash(token: str) -> str:
 
 def _dump(schedule: Schedule) -> dict[str, Any]:
     return schedule.model_dump(mode="json")
-
-
-def _changed(old: SessionRow, new: PlannedSession) -> bool:
-    return (old.start != new.start or old.end != new.end or old.status != new.status)
-
-
-def _sync_sessions(db: Session, plan_id: str, schedule: Schedule, now: datetime) -> Schedule:
-    """Bring the session rows in line with `schedule`; returns it with final SEQUENCEs.
-
-    A session whose time or status changed gets a higher SEQUENCE and `now` as its last
-    change; one that left the plan stays as a dropped row so the feed cancels it.
-    """
-    old = {r.session_id: r for r in db.scalars(
-        select(SessionRow).where(SessionRow.plan_id == plan_id))}
-    final: list[PlannedSession] = []
-    for session in schedule.sessions:
-        row = old.pop(session.id, None)
-        if row is None:
-            sequence = session.sequence
-            row = SessionRow(plan_id=plan_id, session_id=session.id, last_modified=now)
-            db.add(row)
-        elif _changed(row, session) or session.sequence > row.sequence:
-            sequence = max(session.sequence, row.sequence + 1)
-            row.last_modified = now
-        else:
-            sequence = row.sequence
-        session = session.model_copy(update={"sequence": sequence})
-        row.start, row.end, row.status = session.start, session.end, session.status
-        row.sequence = sequence
-        row.data = session.model_dump(mode="json")
-        final.append(session)
-    for row in old.values():
-        if row.status != "dropped":
-            row.status = "dropped"
-            row.sequence += 1
-            row.last_modified = now
-            row.data = {**row.data, "status": "dropped", "sequence": row.sequence}
-    return schedule.model_copy(update={"sessions": final})
 
 
 def _insert_new_plan(db: Connection, plan_id: str, runner_id: str, schedule: Schedule,
@@ -207,6 +170,15 @@ _SAME_CALENDARS = insert(PlanCalendar).from_select(
            PlanCalendar.url, PlanCalendar.username, PlanCalendar.secret,
            literal("unchanged"), literal(""))
     .where(PlanCalendar.plan_id == bindparam("plan_id")))
+_BUMP = (update(Plan).where(Plan.id == bindparam("b_id"), Plan.version == bindparam("b_version"))
+         .values(version=bindparam("b_next"), updated_at=bindparam("b_now")))
+_VERSION = select(Plan.version).where(Plan.id == bindparam("plan_id"))
+_SCHEDULE = (update(Plan).where(Plan.id == bindparam("b_id"))
+             .values(schedule=bindparam("b_schedule")))
+_LINKED = select(CalDavLink.plan_id).where(CalDavLink.plan_id == bindparam("plan_id"))
+_RUNNER_AND_TOKEN = (select(Plan.runner_id, FeedToken.token)
+                     .join(FeedToken, FeedToken.runner_id == Plan.runner_id)
+                     .where(Plan.id == bindparam("plan_id")))
 _NEW = {table: insert(table) for table in (Runner, FeedToken, Plan, SessionRow, NextWeekRow)}
 
 
@@ -253,29 +225,26 @@ def load_week_before(engine: Engine, plan_id: str) -> WeekBefore:
 def save_replan(engine: Engine, plan_id: str, version: int, schedule: Schedule) -> StoredPlan:
     """Store a re-planned week if the plan is still at `version`; it becomes version + 1."""
     now = utcnow()
-    with Session(engine) as db, db.begin():
+    with engine.begin() as db:
         # The conditional bump comes first so this transaction holds the write lock
         # before it reads the session rows it is about to change.
-        bumped: CursorResult[Any] = db.execute(  # type: ignore[assignment]
-            update(Plan).where(Plan.id == plan_id, Plan.version == version)
-            .values(version=version + 1, updated_at=now)
-        )
-        won = bumped.rowcount
-        if not won:
-            current = db.scalar(select(Plan.version).where(Plan.id == plan_id))
+        bumped = db.execute(_BUMP, {"b_id": plan_id, "b_version": version,
+                                    "b_next": version + 1, "b_now": now})
+        if not bumped.rowcount:
+            current = db.scalar(_VERSION, {"plan_id": plan_id})
             if current is None:
                 raise PlanNotFound(plan_id)
             raise StaleVersion(current)
-        schedule = _sync_sessions(db, plan_id, schedule, now)
-        db.execute(update(Plan).where(Plan.id == plan_id).values(schedule=_dump(schedule)))
+        schedule = sync_session_rows(db, plan_id, schedule, now)
+        db.execute(_SCHEDULE, {"b_id": plan_id, "b_schedule": _dump(schedule)})
         # A linked CalDAV collection hears of the change through the outbox, written in
         # this transaction so the change cannot be stored without it.
-        queued = queue_changes(db, plan_id, now)
-        runner_id, token = db.execute(
-            select(Plan.runner_id, FeedToken.token)
-            .join(FeedToken, FeedToken.runner_id == Plan.runner_id)
-            .where(Plan.id == plan_id)
-        ).one()
+        queued = False
+        if db.scalar(_LINKED, {"plan_id": plan_id}) is not None:
+            with Session(bind=db) as linked:  # joins this transaction, commits nothing
+                queued = queue_changes(linked, plan_id, now)
+                linked.flush()
+        runner_id, token = db.execute(_RUNNER_AND_TOKEN, {"plan_id": plan_id}).one()
     if queued:
         after_commit(engine, plan_id)
     return StoredPlan(plan_id, runner_id, version + 1, schedule, token, now)
