@@ -6,6 +6,7 @@ schema is created on the first start; settings come from PLYOPLAN_* variables.
 
 from __future__ import annotations
 
+import gc
 import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -140,6 +141,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         create_schema(engine)
         loop = calendar_sync.start_loop(engine, settings)  # off when sync_seconds is 0
+        # What the process holds once started (OR-Tools, the schemas, the app) lives as
+        # long as the process: out of the collector's sight, a full collection no longer
+        # walks it, and requests do not wait for it.
+        gc.freeze()
         yield
         if loop is not None:
             loop.stop()
