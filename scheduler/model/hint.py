@@ -69,10 +69,11 @@ def add_hint(v: WeekVars, hint: Hint) -> None:
             v.model.add_hint(step, minute // STEP)
 
 
-def repeated_week(problem: WeekProblem, hint: Hint) -> list[PlannedSession] | None:
-    """The week's sessions at the hinted times (races at theirs) when that breaks no hard
-    rule, no two overlap, and no soft rule costs anything: an optimal plan. None when a
-    session has no hinted time or the times do not hold."""
+def repeated_week(problem: WeekProblem, hint: Hint) -> Schedule | None:
+    """The week planned at the hinted times (races at theirs), with its penalties (all
+    nothing), when that breaks no hard rule, no two sessions overlap, and no soft rule
+    costs anything: an optimal plan. None when a session has no hinted time or the times
+    do not hold."""
     starts = []
     for spec in problem.specs:
         start = spec.at if spec.at is not None else hint.get(spec.id)
@@ -91,6 +92,7 @@ def repeated_week(problem: WeekProblem, hint: Hint) -> list[PlannedSession] | No
     trial = Schedule(week_start=problem.request.week_start,
                      timezone=problem.request.runner.timezone, status="optimal",
                      request=problem.request, sessions=sessions)
-    if hard_violations(problem, trial) or any(soft_penalties(problem, trial).values()):
+    if hard_violations(problem, trial):
         return None
-    return sessions
+    trial.penalties = soft_penalties(problem, trial)
+    return None if any(trial.penalties.values()) else trial

@@ -161,7 +161,8 @@ def solve_request(problem: WeekProblem, hint: Hint | None = None) -> Solved:
     request = problem.request
     repeated = repeated_week(problem, hint) if hint else None
     if repeated is not None:  # last week's times cost nothing: no plan is better
-        return Solved(_planned(problem, "optimal", repeated), 0)
+        repeated.changes = taper_changes(request, repeated)  # what a race's taper cut
+        return Solved(repeated, 0)
     if days_rule_out(problem):
         status = "infeasible"  # proven by counting: the search would only prove it again
     else:
