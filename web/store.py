@@ -151,11 +151,9 @@ _PLAN = (select(Plan.id, Plan.runner_id, Plan.version, Plan.schedule, FeedToken.
          .where(Plan.id == bindparam("plan_id")))
 _LOG = (select(LogRow.entry).where(LogRow.runner_id == bindparam("runner_id"))
         .order_by(LogRow.start, LogRow.session_id))
-_PLANNED_AFTER = (select(NextWeekRow.plan_id, NextWeekRow.after_plan_id, NextWeekRow.request,
-                         NextWeekRow.adapted)
-                  .where(NextWeekRow.plan_id == bindparam("plan_id")))
-
-
+_ORIGIN = (select(NextWeekRow.plan_id, NextWeekRow.after_plan_id, NextWeekRow.request,
+                  NextWeekRow.adapted)
+           .where(NextWeekRow.plan_id == bindparam("plan_id")))  # how a plan was planned
 _PLAN_OF_WEEK = select(Plan.id).where(Plan.runner_id == bindparam("runner_id"),
                                       Plan.week_start == bindparam("week_start"),
                                       Plan.id != bindparam("but"))
@@ -315,8 +313,8 @@ class NextWeek:
     adapted: list[str]
 
 
-def _plan_of_week(db: Session | Connection, runner_id: str, week_start: date, *,
-                  but: str = "") -> str | None:
+def _plan_of_week(db: Connection, runner_id: str, week_start: date, *, but: str = ""
+                  ) -> str | None:
     return db.scalar(_PLAN_OF_WEEK, {"runner_id": runner_id, "week_start": week_start,
                                      "but": but})
 
@@ -361,7 +359,7 @@ def next_week_of(engine: Engine, plan_id: str) -> NextWeek | None:
 
 
 def _next_week_of(db: Connection, plan_id: str) -> NextWeek | None:
-    row = db.execute(_PLANNED_AFTER, {"plan_id": plan_id}).first()
+    row = db.execute(_ORIGIN, {"plan_id": plan_id}).first()
     if row is None:
         return None
     return NextWeek(row.plan_id, row.after_plan_id, Request.model_validate(row.request),
