@@ -82,12 +82,16 @@ class SlotVars(WeekVars):
     def allow_starts(self, spec: SessionSpec, spans: Iterable[tuple[int, int]],
                      when: cp_model.IntVar | None = None) -> None:
         """A grid's availability: every slot outside the spans is closed to the start."""
+        self.start_in(spec, spans, [self.true if when is None else when])
+
+    def start_in(self, spec: SessionSpec, spans: Iterable[tuple[int, int]],
+                 when: list[cp_model.IntVar]) -> None:
+        """On a grid: while `when` holds, every slot outside the spans is closed."""
         spans = list(spans)
         closed = [x for t, x in self.at[spec.id].items()
                   if not any(first <= t <= last for first, last in spans)]
         if closed:
-            self.model.add_bool_and([x.Not() for x in closed]).only_enforce_if(
-                self.true if when is None else when)
+            self.model.add_bool_and([x.Not() for x in closed]).only_enforce_if(when)
 
     def _no_two_sessions_in_one_slot(self) -> None:
         """A session starting at t fills the slots up to its end; each slot holds one."""

@@ -36,23 +36,21 @@ class NoConsecutiveKeyDays(Rule):
     deletion_order = 5
 
     def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
-        enforce = v.enforce(self.key)
+        guard = v.guard(self.key)
         ctx = problem.request.context
         keys = v.key_sessions()
-        for a in keys:
-            for b in keys:
-                if a is b:
-                    continue
-                for day in range(7):
-                    next_days = (day, day + 1) if day < 6 else (day,)
-                    for other in next_days:
-                        model.add_bool_or(
-                            [v.on(a, day).Not(), v.on(b, other).Not()]
-                        ).only_enforce_if(enforce)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1:]:
+                # Of two key sessions, at most one falls in any two days running (a
+                # session is on one day only, so this says: not the same day, not the
+                # next); the last pair of days covers Sunday alone.
+                for day in range(6):
+                    v.at_most_one(self.key, [v.on(a, day), v.on(a, day + 1),
+                                             v.on(b, day), v.on(b, day + 1)])
             if context_is_key(ctx.day_before):
-                model.add_implication(enforce, v.on(a, 0).Not())
+                model.add_bool_and([v.on(a, 0).Not()]).only_enforce_if(guard)
             if context_is_key(ctx.day_after):
-                model.add_implication(enforce, v.on(a, 6).Not())
+                model.add_bool_and([v.on(a, 6).Not()]).only_enforce_if(guard)
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:

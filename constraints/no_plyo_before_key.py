@@ -33,20 +33,18 @@ class NoPlyoBeforeKey(Rule):
     deletion_order = 6
 
     def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
-        enforce = v.enforce(self.key)
+        guard = v.guard(self.key)
         ctx = problem.request.context
         plyos, keys = v.sessions(Kind.plyo), v.key_sessions()
         for plyo in plyos:
-            for key in keys:
+            if keys:  # plyo on a day: no key session the next
                 for day in range(6):
-                    model.add_bool_or(
-                        [v.on(plyo, day).Not(), v.on(key, day + 1).Not()]
-                    ).only_enforce_if(enforce)
+                    model.add_bool_and([v.on(key, day + 1).Not() for key in keys]
+                                       ).only_enforce_if([*guard, v.on(plyo, day)])
             if context_is_key(ctx.day_after):
-                model.add_implication(enforce, v.on(plyo, 6).Not())
-        if ctx.day_before == "plyo":
-            for key in keys:
-                model.add_implication(enforce, v.on(key, 0).Not())
+                model.add_bool_and([v.on(plyo, 6).Not()]).only_enforce_if(guard)
+        if ctx.day_before == "plyo" and keys:
+            model.add_bool_and([v.on(key, 0).Not() for key in keys]).only_enforce_if(guard)
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:

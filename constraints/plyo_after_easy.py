@@ -43,24 +43,27 @@ class PlyoAfterEasy(Rule):
     deletion_order = 7
 
     def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
-        enforce = v.enforce(self.key)
+        guard = v.guard(self.key)
         gap = problem.request.rules.plyo_after_easy_max_gap_minutes
+        keys = v.key_sessions()
         for plyo in v.sessions(Kind.plyo):
             follows = []
             for easy in v.sessions(Kind.easy):
                 after = model.new_bool_var(f"{plyo.id}.after.{easy.id}")
                 model.add_implication(after, v.present[easy.id])
-                model.add(v.start[plyo.id] >= v.end[easy.id]).only_enforce_if(after)
-                model.add(v.start[plyo.id] <= v.end[easy.id] + gap).only_enforce_if(after)
+                model.add_linear_constraint(v.start[plyo.id] - v.end[easy.id], 0, gap
+                                            ).only_enforce_if(after)
+                # the same day: each day the easy run is on, so is the plyo (both are
+                # on one day at most, so that is equality)
                 for day in range(7):
-                    model.add(v.on(plyo, day) == v.on(easy, day)).only_enforce_if(after)
+                    model.add_bool_or([v.on(plyo, day)]).only_enforce_if(
+                        [after, v.on(easy, day)])
                 follows.append(after)
-            model.add(sum(follows) >= v.present[plyo.id]).only_enforce_if(enforce)
-            for key in v.key_sessions():
+            model.add(sum(follows) >= v.present[plyo.id]).only_enforce_if(guard)
+            if keys:  # never on a key-workout day
                 for day in range(7):
-                    model.add_bool_or(
-                        [v.on(plyo, day).Not(), v.on(key, day).Not()]
-                    ).only_enforce_if(enforce)
+                    model.add_bool_and([v.on(key, day).Not() for key in keys]
+                                       ).only_enforce_if([*guard, v.on(plyo, day)])
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:

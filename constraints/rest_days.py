@@ -26,8 +26,8 @@ class RestDays(Rule):
         rest = []
         for day in range(7):
             resting = model.new_bool_var(f"rest_day{day}")
-            for spec in v.specs:
-                model.add_implication(resting, v.on(spec, day).Not())
+            model.add_bool_and([v.on(spec, day).Not() for spec in v.specs]
+                               ).only_enforce_if(resting)
             rest.append(resting)
         wanted = problem.request.rules.rest_days
         model.add(sum(rest) >= wanted).only_enforce_if(v.enforce(self.key))

@@ -40,15 +40,9 @@ class TimeOfDay(Rule):
                 continue
             if part not in spans:
                 spans[part] = [_span(v.week, day, *PARTS_OF_DAY[part]) for day in range(7)]
-            fitting = []
-            start = v.start[spec.id]
-            for day, (earliest, latest) in enumerate(spans[part]):
-                inside = model.new_bool_var(f"{spec.id}.{part}_on_day{day}")
-                model.add(start >= earliest).only_enforce_if(inside)
-                model.add(start <= latest).only_enforce_if(inside)
-                fitting.append(inside)
+            # Unless it pays the penalty, it starts in that part of some day.
             outside = model.new_bool_var(f"{spec.id}.outside_{part}")
-            model.add_bool_or([outside, v.present[spec.id].Not(), *fitting])
+            v.start_in(spec, spans[part], when=[outside.Not(), v.present[spec.id]])
             terms.append(PenaltyTerm(self.key, weight, outside, (spec.id,)))
         return terms
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from constraints import rule_by_key
 from scheduler.block.plan import solve_block
+from scheduler.core.domain import Context
 from scheduler.core.problem import WeekProblem
 from scheduler.core.settings import Settings, get_settings
 from scheduler.model.solve import solve_request
@@ -111,11 +112,13 @@ def test_missed_long_runs_and_strength_sessions_do_not_count():
 
 def test_in_a_block_a_sunday_long_run_is_priced_against_the_next_monday_plyo():
     # The long run fits only on Sunday, an easy run with plyo only on Monday and Thursday:
-    # week 2's plyo goes to Thursday, never to the Monday after week 1's long run.
+    # week 2's plyo goes to Thursday, never to the Monday after week 1's long run. Week 1
+    # follows a Sunday long run too (its context), so no week's Monday is a free choice.
     runner = request([("long", 90), ("easy", 30), ("plyo", 20)],
                      runner={"name": "Lea", "level": "beginner", "timezone": "Europe/Berlin"},
                      availability={"sun": [["08:00", "10:00"]], "mon": [["18:00", "20:00"]],
                                    "thu": [["18:00", "20:00"]]})
+    runner = runner.model_copy(update={"context": Context(day_before="long")})
     solved = solve_block(runner, 2, settings=get_settings())
     for week in solved.block.weeks:
         assert_valid(week)

@@ -84,11 +84,17 @@ class WeekVars:
         days = [m.new_bool_var(f"{sid}.on_day{d}") for d in DAYS]
         m.add(cp_model.LinearExpr.sum(days) == present)
         starts = self.week.day_starts
-        add, on_day = m.add, self._on
         for d, on in zip(DAYS, days, strict=True):
-            on_day[(sid, d)] = on
-            add(start >= starts[d]).only_enforce_if(on)
-            add(start <= starts[d + 1] - 1).only_enforce_if(on)
+            self._on[(sid, d)] = on
+        if sid in self.pinned:  # its day is known: the other days' literals are off
+            at = self.pinned[sid]
+            m.add_bool_and([on.Not() for d, on in enumerate(days)
+                            if not starts[d] <= at < starts[d + 1]])
+            return
+        # One constraint a day, on the step itself: the day's first and last step.
+        for d, on in zip(DAYS, days, strict=True):
+            day_steps = cp_model.Domain(-(-starts[d] // STEP), (starts[d + 1] - 1) // STEP)
+            m.add_linear_expression_in_domain(step, day_steps).only_enforce_if(on)
 
     # --- questions rules ask -------------------------------------------------------
     def enforce(self, key: str) -> cp_model.IntVar:
@@ -101,6 +107,21 @@ class WeekVars:
             else:
                 self.enforcement[key] = self.model.new_bool_var(f"enforce_{key}")
         return self.enforcement[key]
+
+    def guard(self, key: str) -> list[cp_model.IntVar]:
+        """What a constraint of hard rule `key` is enforced by: nothing for a rule settled
+        on (the constraint simply holds, and the model carries no literal that is always
+        true), else the rule's literal."""
+        return [] if self.settled.get(key, False) else [self.enforce(key)]
+
+    def at_most_one(self, key: str, literals: list[cp_model.IntVar]) -> None:
+        """At most one of `literals` holds while hard rule `key` does (CP-SAT's at-most-one
+        takes no enforcement literal, so a rule that may be off says it as a sum)."""
+        guard = self.guard(key)
+        if guard:
+            self.model.add(cp_model.LinearExpr.sum(literals) <= 1).only_enforce_if(guard)
+        else:
+            self.model.add_at_most_one(literals)
 
     def settled_on(self, key: str) -> bool:
         """Whether hard rule `key` is known to hold in every solution of this model."""
@@ -125,6 +146,21 @@ class WeekVars:
             # `when` holds: two variables instead of one literal per free window.
             twin = self.model.new_int_var_from_domain(allowed, f"{spec.id}.allowed_step")
             self.model.add(step == twin).only_enforce_if([when, self.present[spec.id]])
+
+    def start_in(self, spec: SessionSpec, spans: Iterable[tuple[int, int]],
+                 when: list[cp_model.IntVar]) -> None:
+        """While every literal of `when` holds, the session starts inside `spans` ([first,
+        last] minutes on the week line): one constraint on the start's step, however
+        many spans (a part of the day on each of seven days)."""
+        step = self._step.get(spec.id)
+        if step is None:  # pinned: inside or not is known now
+            at = self.pinned[spec.id]
+            if not any(first <= at <= last for first, last in spans):
+                self.model.add_bool_or([literal.Not() for literal in when])
+            return
+        inside = cp_model.Domain.from_intervals(
+            [[-(-first // STEP), last // STEP] for first, last in spans])
+        self.model.add_linear_expression_in_domain(step, inside).only_enforce_if(when)
 
     def start_step(self, sid: str) -> cp_model.IntVar | None:
         """The session's start in 5-minute steps; None for a session pinned in place."""
