@@ -23,10 +23,16 @@ class OneRunPerDay(Rule):
     deletion_order = 2
 
     def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
-        enforce = v.enforce(self.key)
+        guard = v.guard(self.key)
         limit = problem.request.rules.runs_per_day
         for day in range(7):
-            model.add(sum(v.on(s, day) for s in v.runs()) <= limit).only_enforce_if(enforce)
+            runs = [v.on(s, day) for s in v.runs()]
+            if len(runs) <= limit:
+                continue
+            if limit == 1:
+                v.at_most_one(self.key, runs)
+            else:
+                model.add(sum(runs) <= limit).only_enforce_if(guard)
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:

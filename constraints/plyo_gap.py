@@ -35,12 +35,12 @@ class PlyoGap(Rule):
     deletion_order = 4
 
     def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
-        enforce = v.enforce(self.key)
+        guard = v.guard(self.key)
         gap = problem.request.rules.plyo_gap_hours * 60
         plyos = v.sessions(Kind.plyo)
         for a, b in combinations(plyos, 2):
             a_first = model.new_bool_var(f"{a.id}.before.{b.id}")
-            both = [enforce, v.present[a.id], v.present[b.id]]
+            both = [*guard, v.present[a.id], v.present[b.id]]
             model.add(v.start[b.id] >= v.end[a.id] + gap).only_enforce_if([*both, a_first])
             model.add(v.start[a.id] >= v.end[b.id] + gap).only_enforce_if(
                 [*both, a_first.Not()]
@@ -48,7 +48,7 @@ class PlyoGap(Rule):
         for plyo in plyos:
             for day in range(7):
                 if _too_close_to_context(day, problem.request):
-                    model.add_implication(enforce, v.on(plyo, day).Not())
+                    model.add_bool_and([v.on(plyo, day).Not()]).only_enforce_if(guard)
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:

@@ -30,7 +30,7 @@ class RestDays(Rule):
                                ).only_enforce_if(resting)
             rest.append(resting)
         wanted = problem.request.rules.rest_days
-        model.add(sum(rest) >= wanted).only_enforce_if(v.enforce(self.key))
+        model.add(sum(rest) >= wanted).only_enforce_if(v.guard(self.key))
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:

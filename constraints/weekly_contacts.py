@@ -25,7 +25,7 @@ class WeeklyContacts(Rule):
 
     def post(self, model, v, problem: WeekProblem) -> list[PenaltyTerm]:
         total = sum(s.contacts * v.present[s.id] for s in v.sessions(Kind.plyo))
-        model.add(total <= problem.request.contacts_cap).only_enforce_if(v.enforce(self.key))
+        model.add(total <= problem.request.contacts_cap).only_enforce_if(v.guard(self.key))
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:

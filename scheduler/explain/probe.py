@@ -60,11 +60,6 @@ class WeekProbe:
         # Without presolve the search proves the conflict itself and its sufficient
         # assumptions are already close to minimal; with presolve they are all of them.
         self.solver.parameters.cp_model_presolve = False
-        # Each re-solve is a small search on a model loaded afresh: root probing, symmetry
-        # detection, the LP and the precedence analyses cost more than they save here
-        # (the day counts do the proving).
-        for name, value in PROBE_PARAMETERS.items():
-            setattr(self.solver.parameters, name, value)
         self._rule_of = {lit.index: key for key, lit in self.enforce.items()}
         self._session_of = {lit.index: sid for sid, lit in self.present.items()}
         self.solves = 0
@@ -99,9 +94,12 @@ def feasibility(solver: cp_model.CpSolver, model: cp_model.CpModel) -> Verdict:
 
 def probe_solver(settings: Settings) -> cp_model.CpSolver:
     """A solver for one feasibility question: the usual one, with at most
-    `PROBE_TIME_LIMIT` seconds (a week model proves in milliseconds)."""
+    `PROBE_TIME_LIMIT` seconds (a week model proves in milliseconds), and without root
+    probing, symmetry detection, the LP and the precedence analyses, which cost more than
+    they save on a small search of a model loaded afresh."""
     return new_solver(settings,
-                      time_limit=min(PROBE_TIME_LIMIT, settings.solver_time_limit_seconds))
+                      time_limit=min(PROBE_TIME_LIMIT, settings.solver_time_limit_seconds),
+                      tuning=PROBE_PARAMETERS)
 
 
 def _add_day_counts(model: cp_model.CpModel, v: WeekVars, problem: WeekProblem) -> None:

@@ -87,15 +87,33 @@ def smallest_widenings(problem: WeekProblem, cap: int, instead_of: str
     solver = probe_solver(problem.settings)
     # If the week does not fit with every side stretched as far as it may go, no one side
     # will make it fit: one feasibility solve instead of one search per side.
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if not _fits(solver, model):
         return {}
-    model.minimize(sum(stretch.values()))
-    found = {}
-    for tried in sides:
+    # One side at a time from here on. Each feasible solve names a side that makes the
+    # week fit alone; it is then measured and ruled out, until no side is left that fits:
+    # two solves per side that works (few do) instead of a search for every side.
+    model.add_at_most_one(sides.values())
+    found: dict[WindowSide, int] = {}
+    tried: list[WindowSide] = []
+    while True:
+        model.clear_objective()
         model.clear_assumptions()
-        model.add_assumptions([lit.Not() for key, lit in sides.items() if key != tried])
+        model.add_assumptions([sides[side].Not() for side in tried])
+        if not _fits(solver, model):
+            break
+        side = next((s for s, lit in sides.items() if solver.boolean_value(lit)), None)
+        if side is None:  # the week fits without stretching anything: nothing to widen
+            break
+        tried.append(side)
+        model.minimize(stretch[side])
+        model.clear_assumptions()
+        model.add_assumptions([sides[side]])
         if solver.solve(model) == cp_model.OPTIMAL:
-            minutes = int(solver.value(stretch[tried]))
+            minutes = int(solver.value(stretch[side]))
             if minutes > 0:
-                found[tried] = minutes
-    return found
+                found[side] = minutes
+    return {side: found[side] for side in sides if side in found}  # in the windows' order
+
+
+def _fits(solver: cp_model.CpSolver, model: cp_model.CpModel) -> bool:
+    return solver.solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
