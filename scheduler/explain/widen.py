@@ -98,21 +98,21 @@ def smallest_widenings(problem: WeekProblem, cap: int, instead_of: str
     while True:
         model.clear_objective()
         model.clear_assumptions()
-        model.add_assumptions([sides[side].Not() for side in tried])
+        model.add_assumptions([sides[done].Not() for done in tried])
         if not _fits(solver, model):
             break
-        side = next((s for s, lit in sides.items() if solver.boolean_value(lit)), None)
-        if side is None:  # the week fits without stretching anything: nothing to widen
+        working = next((s for s, lit in sides.items() if solver.boolean_value(lit)), None)
+        if working is None:  # the week fits without stretching anything: nothing to widen
             break
-        tried.append(side)
-        model.minimize(stretch[side])
+        tried.append(working)
+        model.minimize(stretch[working])
         model.clear_assumptions()
-        model.add_assumptions([sides[side]])
+        model.add_assumptions([sides[working]])
         if solver.solve(model) == cp_model.OPTIMAL:
-            minutes = int(solver.value(stretch[side]))
+            minutes = int(solver.value(stretch[working]))
             if minutes > 0:
-                found[side] = minutes
-    return {side: found[side] for side in sides if side in found}  # in the windows' order
+                found[working] = minutes
+    return {each: found[each] for each in sides if each in found}  # in the windows' order
 
 
 def _fits(solver: cp_model.CpSolver, model: cp_model.CpModel) -> bool:
