@@ -211,7 +211,7 @@ def forbid_across_weeks(model: cp_model.CpModel, weeks: Sequence[WeekVars], key:
         enforce = b.enforce(key)
         for first in on_sunday(a):
             for second in on_monday(b):
-                model.add_bool_or([a.on(first, 6).Not(), b.on(second, 0).Not()]
+                model.add_bool_or([a.off(first, 6), b.off(second, 0)]
                                   ).only_enforce_if(enforce)
 
 

@@ -48,9 +48,9 @@ class NoConsecutiveKeyDays(Rule):
                     v.at_most_one(self.key, [v.on(a, day), v.on(a, day + 1),
                                              v.on(b, day), v.on(b, day + 1)])
             if context_is_key(ctx.day_before):
-                model.add_bool_and([v.on(a, 0).Not()]).only_enforce_if(guard)
+                model.add_bool_and([v.off(a, 0)]).only_enforce_if(guard)
             if context_is_key(ctx.day_after):
-                model.add_bool_and([v.on(a, 6).Not()]).only_enforce_if(guard)
+                model.add_bool_and([v.off(a, 6)]).only_enforce_if(guard)
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:

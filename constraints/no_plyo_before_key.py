@@ -39,12 +39,12 @@ class NoPlyoBeforeKey(Rule):
         for plyo in plyos:
             if keys:  # plyo on a day: no key session the next
                 for day in range(6):
-                    model.add_bool_and([v.on(key, day + 1).Not() for key in keys]
+                    model.add_bool_and([v.off(key, day + 1) for key in keys]
                                        ).only_enforce_if([*guard, v.on(plyo, day)])
             if context_is_key(ctx.day_after):
-                model.add_bool_and([v.on(plyo, 6).Not()]).only_enforce_if(guard)
+                model.add_bool_and([v.off(plyo, 6)]).only_enforce_if(guard)
         if ctx.day_before == "plyo" and keys:
-            model.add_bool_and([v.on(key, 0).Not() for key in keys]).only_enforce_if(guard)
+            model.add_bool_and([v.off(key, 0) for key in keys]).only_enforce_if(guard)
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:

@@ -53,16 +53,14 @@ class PlyoAfterEasy(Rule):
                 model.add_implication(after, v.present[easy.id])
                 model.add_linear_constraint(v.start[plyo.id] - v.end[easy.id], 0, gap
                                             ).only_enforce_if(after)
-                # the same day: each day the easy run is on, so is the plyo (both are
-                # on one day at most, so that is equality)
-                for day in range(7):
-                    model.add_bool_or([v.on(plyo, day)]).only_enforce_if(
-                        [after, v.on(easy, day)])
+                # The same day: starting after the easy run ends, the plyo starts before
+                # the midnight that ends the easy run's day.
+                model.add(v.start[plyo.id] <= v.day_end(easy)).only_enforce_if(after)
                 follows.append(after)
             model.add(sum(follows) >= v.present[plyo.id]).only_enforce_if(guard)
             if keys:  # never on a key-workout day
                 for day in range(7):
-                    model.add_bool_and([v.on(key, day).Not() for key in keys]
+                    model.add_bool_and([v.off(key, day) for key in keys]
                                        ).only_enforce_if([*guard, v.on(plyo, day)])
         return []
 

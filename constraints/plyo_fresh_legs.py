@@ -35,9 +35,9 @@ class PlyoFreshLegs(Rule):
             tired = model.new_bool_var(f"{plyo.id}.day_after_long_or_hill")
             for day in range(1, 7):
                 for run in tiring:
-                    model.add_bool_or([tired, v.on(plyo, day).Not(), v.on(run, day - 1).Not()])
+                    model.add_bool_or([tired, v.off(plyo, day), v.off(run, day - 1)])
             if after_context:
-                model.add_bool_or([tired, v.on(plyo, 0).Not()])
+                model.add_bool_or([tired, v.off(plyo, 0)])
             terms.append(PenaltyTerm(self.key, weight, tired, (plyo.id,)))
         return terms
 
@@ -73,7 +73,7 @@ class PlyoFreshLegs(Rule):
             for plyo in b.sessions(Kind.plyo):
                 tired = model.new_bool_var(f"{plyo.id}.monday_after_long_or_hill")
                 for run in a.sessions(*TIRING):
-                    model.add_bool_or([tired, a.on(run, 6).Not(), b.on(plyo, 0).Not()])
+                    model.add_bool_or([tired, a.off(run, 6), b.off(plyo, 0)])
                 terms.append(PenaltyTerm(self.key, weight, tired, (plyo.id,)))
             out.append(terms)
         return out

@@ -48,7 +48,7 @@ class PlyoGap(Rule):
         for plyo in plyos:
             for day in range(7):
                 if _too_close_to_context(day, problem.request):
-                    model.add_bool_and([v.on(plyo, day).Not()]).only_enforce_if(guard)
+                    model.add_bool_and([v.off(plyo, day)]).only_enforce_if(guard)
         return []
 
     def check(self, problem: WeekProblem, schedule: Schedule) -> list[Violation]:
@@ -82,10 +82,10 @@ class PlyoGap(Rule):
                 for q in b.sessions(Kind.plyo):
                     for day in range(7):
                         if (day + 1) * 24 < hours:  # b's check: plyo the Sunday before
-                            model.add_bool_or([a.on(p, 6).Not(), b.on(q, day).Not()]
+                            model.add_bool_or([a.off(p, 6), b.off(q, day)]
                                               ).only_enforce_if(enforce)
                         if (7 - day) * 24 < hours:  # a's check: plyo the Monday after
-                            model.add_bool_or([b.on(q, 0).Not(), a.on(p, day).Not()]
+                            model.add_bool_or([b.off(q, 0), a.off(p, day)]
                                               ).only_enforce_if(enforce)
         for i, j in combinations(range(len(weeks)), 2):
             a, b = weeks[i], weeks[j]

@@ -95,7 +95,7 @@ class RaceTaper(Rule):
             if key.kind is Kind.race:
                 continue
             for day in sorted(days.no_key):
-                model.add_implication(enforce, v.on(key, day).Not())
+                model.add_implication(enforce, v.off(key, day))
         plyos = v.sessions(Kind.plyo)
         for plyo in plyos:
             banned = set(days.no_plyo)
@@ -104,7 +104,7 @@ class RaceTaper(Rule):
             if has_high_drill(plyo.drills):
                 banned |= days.no_high
             for day in sorted(banned):
-                model.add_implication(enforce, v.on(plyo, day).Not())
+                model.add_implication(enforce, v.off(plyo, day))
         for window in days.windows:
             model.add(sum(v.on(p, d) for p in plyos for d in window) <= 1
                       ).only_enforce_if(enforce)
@@ -130,10 +130,10 @@ class RaceTaper(Rule):
                 for key in b.key_sessions():
                     for day in later.days(race.taper.no_key):
                         if key.kind is not Kind.race:
-                            model.add_implication(enforce, b.on(key, day).Not())
+                            model.add_implication(enforce, b.off(key, day))
                 for plyo in b.sessions(Kind.plyo):
                     for day in later.days(race.taper.no_plyo):
-                        model.add_implication(enforce, b.on(plyo, day).Not())
+                        model.add_implication(enforce, b.off(plyo, day))
             for race in races_of(b.problem.request):
                 if race.priority != "A" or not 0 <= race.day <= 4:
                     continue

@@ -26,7 +26,7 @@ class RestDays(Rule):
         rest = []
         for day in range(7):
             resting = model.new_bool_var(f"rest_day{day}")
-            model.add_bool_and([v.on(spec, day).Not() for spec in v.specs]
+            model.add_bool_and([v.off(spec, day) for spec in v.specs]
                                ).only_enforce_if(resting)
             rest.append(resting)
         wanted = problem.request.rules.rest_days

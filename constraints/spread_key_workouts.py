@@ -24,7 +24,7 @@ class SpreadKeyWorkouts(Rule):
             for day in range(5):
                 for first, second in ((a, b), (b, a)):
                     model.add_bool_or(
-                        [close, v.on(first, day).Not(), v.on(second, day + 2).Not()]
+                        [close, v.off(first, day), v.off(second, day + 2)]
                     )
             terms.append(PenaltyTerm(self.key, weight, close, (a.id, b.id)))
         return terms

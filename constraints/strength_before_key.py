@@ -32,10 +32,10 @@ class StrengthBeforeKey(Rule):
             heavy = model.new_bool_var(f"{strength.id}.day_before_key")
             for day in range(6):
                 for key in keys:
-                    model.add_bool_or([heavy, v.on(strength, day).Not(),
-                                       v.on(key, day + 1).Not()])
+                    model.add_bool_or([heavy, v.off(strength, day),
+                                       v.off(key, day + 1)])
             if before_context:
-                model.add_bool_or([heavy, v.on(strength, 6).Not()])
+                model.add_bool_or([heavy, v.off(strength, 6)])
             terms.append(PenaltyTerm(self.key, weight, heavy, (strength.id,)))
         return terms
 
@@ -69,7 +69,7 @@ class StrengthBeforeKey(Rule):
             for strength in a.sessions(Kind.strength):
                 heavy = model.new_bool_var(f"{strength.id}.sunday_before_key")
                 for key in b.key_sessions():
-                    model.add_bool_or([heavy, a.on(strength, 6).Not(), b.on(key, 0).Not()])
+                    model.add_bool_or([heavy, a.off(strength, 6), b.off(key, 0)])
                 terms.append(PenaltyTerm(self.key, weight, heavy, (strength.id,)))
             out.append(terms)
         return out

@@ -60,6 +60,7 @@ class WeekVars:
         self.present: dict[str, cp_model.IntVar] = {}
         self.interval: dict[str, cp_model.IntervalVar] = {}
         self._on: dict[tuple[str, int], cp_model.IntVar] = {}
+        self._off: dict[tuple[str, int], cp_model.LiteralT] = {}
         for spec in self.specs:
             self._add_session(spec, (earliest or {}).get(spec.id, 0))
         model.add_no_overlap(self.interval.values())  # one body, one session at a time
@@ -169,6 +170,20 @@ class WeekVars:
     def on(self, spec: SessionSpec, day: int) -> cp_model.IntVar:
         """True when the session takes place on local day `day` (0 = Monday)."""
         return self._on[(spec.id, day)]
+
+    def off(self, spec: SessionSpec, day: int) -> cp_model.LiteralT:
+        """True when the session is not on local day `day` (made once: rules ask often)."""
+        key = (spec.id, day)
+        if key not in self._off:
+            self._off[key] = self._on[key].Not()
+        return self._off[key]
+
+    def day_end(self, spec: SessionSpec) -> cp_model.LinearExprT:
+        """The last minute of the session's day on the week line (0 when it does not take
+        place)."""
+        ends = self.week.day_starts[1:]
+        return cp_model.LinearExpr.weighted_sum([self._on[(spec.id, d)] for d in DAYS],
+                                                [end - 1 for end in ends])
 
     def day(self, spec: SessionSpec) -> cp_model.LinearExprT:
         return sum(d * self._on[(spec.id, d)] for d in DAYS)

@@ -17,14 +17,17 @@ from scheduler.core.problem import WeekProblem
 from scheduler.explain.conflict import Conflict
 from scheduler.explain.probe import Verdict, WeekProbe, feasibility, probe_solver
 from scheduler.explain.widen import smallest_widenings
-from scheduler.model.solve import build_week_model, rules_as_asked
+from scheduler.model.solve import build_week_model, days_rule_out, rules_as_asked
 
 __all__ = ["Fix", "suggest_fixes", "apply_change", "week_fits"]
 
 
 def week_fits(problem: WeekProblem) -> Verdict:
     """Feasibility of a week with all its rules on (no objective: first plan wins). The
-    hard rules alone decide it: a soft rule only prices a plan, so it is not posted."""
+    hard rules alone decide it: a soft rule only prices a plan, so it is not posted. A
+    week that counting days rules out needs no model (a fifth of the changes tried)."""
+    if days_rule_out(problem):
+        return Verdict.conflict
     wm = build_week_model(problem, settled=rules_as_asked(problem.request), rules=HARD_RULES)
     wm.model.clear_objective()
     return feasibility(probe_solver(problem.settings), wm.model)
