@@ -60,6 +60,9 @@ class WeekVars:
         self.present: dict[str, cp_model.IntVar] = {}
         self.interval: dict[str, cp_model.IntervalVar] = {}
         self._on: dict[tuple[str, int], cp_model.IntVar] = {}
+        starts = self.week.day_starts  # each day's first and last start step
+        self._day_steps = [cp_model.Domain(-(-starts[d] // STEP), (starts[d + 1] - 1) // STEP)
+                           for d in DAYS]
         self._off: dict[tuple[str, int], cp_model.LiteralT] = {}
         for spec in self.specs:
             self._add_session(spec, (earliest or {}).get(spec.id, 0))
@@ -93,8 +96,7 @@ class WeekVars:
                             if not starts[d] <= at < starts[d + 1]])
             return
         # One constraint a day, on the step itself: the day's first and last step.
-        for d, on in zip(DAYS, days, strict=True):
-            day_steps = cp_model.Domain(-(-starts[d] // STEP), (starts[d + 1] - 1) // STEP)
+        for day_steps, on in zip(self._day_steps, days, strict=True):
             m.add_linear_expression_in_domain(step, day_steps).only_enforce_if(on)
 
     # --- questions rules ask -------------------------------------------------------
