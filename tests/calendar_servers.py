@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["CalendarServer", "serve_calendar", "fake_dns", "calendar_with"]
+__all__ = ["CalendarServer", "serve_calendar", "fake_dns", "calendar_with", "WEEKLY"]
 
 
 def calendar_with(summary: str, start: str = "20261202T170000Z",
@@ -28,6 +28,13 @@ def calendar_with(summary: str, start: str = "20261202T170000Z",
             f"BEGIN:VEVENT\r\nUID:{summary.replace(' ', '-')}@example.org\r\n"
             f"DTSTAMP:20261101T000000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\n"
             f"SUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+# Every Tuesday 18:00-19:30 in Berlin: the runner's club committee, week after week.
+WEEKLY = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//plyoplan tests//EN\r\n"
+          b"BEGIN:VEVENT\r\nUID:committee@example.org\r\nDTSTAMP:20261101T000000Z\r\n"
+          b"DTSTART:20261124T170000Z\r\nDTEND:20261124T183000Z\r\nRRULE:FREQ=WEEKLY\r\n"
+          b"SUMMARY:Committee\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
 class CalendarServer(ThreadingHTTPServer):

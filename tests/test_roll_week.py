@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from scheduler.cli import main
 from scheduler.core.domain import PLAN_FOUND, Schedule
-from tests.calendar_servers import serve_calendar
+from tests.calendar_servers import WEEKLY, serve_calendar
 from tests.live_server import create, serve_in_thread
 from tests.oracle import assert_valid
 from web.db import make_engine
@@ -36,11 +36,6 @@ KINDS_OF_WEEK = ("advanced_two_plyo", "beginner", "infeasible_week", "office_wor
                  "parent_school_runs", "race_week", "shift_nurse")
 WEEK, NEXT = "2026-11-30", "2026-12-07"
 LOGGED = {"rpe": 8, "discomfort": 0, "note": "heavy legs"}
-# Every Tuesday 18:00-19:30 in Berlin: the runner's club committee, week after week.
-WEEKLY = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//plyoplan tests//EN\r\n"
-          b"BEGIN:VEVENT\r\nUID:committee@example.org\r\nDTSTAMP:20261101T000000Z\r\n"
-          b"DTSTART:20261124T170000Z\r\nDTEND:20261124T183000Z\r\nRRULE:FREQ=WEEKLY\r\n"
-          b"SUMMARY:Committee\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 
 
 @dataclass

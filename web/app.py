@@ -39,7 +39,8 @@ from web.safety import (
     too_large,
 )
 from web.settings import WebSettings
-from web.store import PlanNotFound, StaleVersion, WeekAlreadyPlanned
+from web.store import PlanNotFound, StaleVersion
+from web.week_after import WeekAlreadyPlanned
 
 __all__ = ["create_app"]
 

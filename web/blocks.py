@@ -24,8 +24,9 @@ from scheduler.core.errors import BadRequest
 from scheduler.core.sessions import session_specs
 from web.db import BlockWeekRow, Plan
 from web.planning import plan_tag
-from web.store import StoredPlan, create_next_plan, load_plan, new_id
+from web.store import StoredPlan, load_plan, new_id
 from web.training import base_request, block_for_plan, following_week
+from web.week_after import create_next_plan
 
 __all__ = ["AdoptedBlock", "adopt_block", "adopted_block", "block_position", "current_week"]
 

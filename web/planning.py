@@ -77,17 +77,20 @@ def _unique_ids(request: Request, plan_id: str) -> Request:
     return request.model_copy(update={"sessions": sessions})
 
 
-def prepare_request(request: Request, plan_id: str, *, private_calendars: bool = False
+def prepare_request(request: Request, plan_id: str, *, private_calendars: bool = False,
+                    fetched: MutableMapping[str, bytes | CalendarError] | None = None
                     ) -> tuple[Request, list[str]]:
     """The request with its calendar URLs read into `busy` (on public addresses only,
-    unless `private_calendars`) and every session given an id."""
-    request, warnings = read_calendar_urls(request, private_calendars=private_calendars)
+    unless `private_calendars`; `fetched`: what was fetched already, as
+    `read_calendar_urls` takes it) and every session given an id."""
+    request, warnings = read_calendar_urls(request, private_calendars=private_calendars,
+                                           fetched=fetched)
     return _unique_ids(request, plan_id), warnings
 
 
 def read_calendar_urls(request: Request, urls: Sequence[str] = (), *,
                        private_calendars: bool = False,
-                       fetched: MutableMapping[str, bytes] | None = None
+                       fetched: MutableMapping[str, bytes | CalendarError] | None = None
                        ) -> tuple[Request, list[str]]:
     """`with_calendars` for the web: the request's `busy_calendars` and `urls` read into
     `busy` (URLs only; on public addresses only unless `private_calendars`), when fewer

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -33,6 +34,7 @@ from sqlalchemy import ColumnElement, Engine, and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from scheduler.calendars.busy_import import calendar_name
+from scheduler.calendars.fetch import CalendarError, fetch_each
 from scheduler.core.domain import PLAN_FOUND, BusyInterval, CalDavCalendar, Request
 from scheduler.core.errors import BadRequest
 from scheduler.distribute import spread
@@ -40,16 +42,17 @@ from web.db import Plan, create_schema, make_engine
 from web.planning import CalendarsBusy, prepare_request, read_calendar_urls
 from web.secrets import configure
 from web.settings import WebSettings
-from web.store import PlanNotFound, WeekAlreadyPlanned
-from web.training import plan_next_week
+from web.store import StoredPlan
+from web.training import calendar_urls_after, plan_week_after
+from web.week_after import NewWeek, WeekAlreadyPlanned, create_next_plans, load_weeks_before
 
 __all__ = ["Rolled", "RollOutcome", "coming_monday", "runners_due", "count_due",
-           "last_good_busy", "roll_runner", "roll_week", "PAGE", "CHUNK"]
+           "last_good_busy", "roll_runner", "roll_runners", "roll_week", "PAGE", "CHUNK"]
 
 RollOutcome = Literal["planned", "cannot fit", "no plan in time", "already planned",
                       "failed"]
 PAGE = 500  # runners read from the database at a time
-CHUNK = 4  # runners handed to a worker at a time
+CHUNK = 16  # runners handed to a worker at a time, read and stored together
 
 
 @dataclass(frozen=True)
@@ -119,17 +122,21 @@ def _week_on(interval: BusyInterval, request: Request) -> BusyInterval:
 
 
 def last_good_busy(request: Request, before: Request, plan_id: str, unread: BadRequest,
-                   *, private_calendars: bool = False) -> tuple[Request, list[str]]:
+                   *, private_calendars: bool = False,
+                   fetched: MutableMapping[str, bytes | CalendarError] | None = None
+                   ) -> tuple[Request, list[str]]:
     """`request` with each calendar URL read on its own: those that answer give this
     week's busy time, those that do not give the busy time they showed for the week
-    `before`, a week on, and a note each (`web.training.UnreadableCalendars`)."""
+    `before`, a week on, and a note each (`web.training.UnreadableCalendars`). What is in
+    `fetched` is not fetched again: a calendar that failed there has failed."""
     if isinstance(unread, CalendarsBusy):
         raise unread  # nothing is wrong with the calendars: try again, not a stale week
     busy, notes = list(request.busy), []
     for source in request.busy_calendars:
         alone = request.model_copy(update={"busy": [], "busy_calendars": [source]})
         try:
-            busy += read_calendar_urls(alone, private_calendars=private_calendars)[0].busy
+            busy += read_calendar_urls(alone, private_calendars=private_calendars,
+                                       fetched=fetched)[0].busy
         except CalendarsBusy:
             raise
         except BadRequest as err:
@@ -149,36 +156,79 @@ def roll_runner(engine: Engine, runner_id: str, after_plan_id: str, *,
                 private_calendars: bool = False) -> Rolled:
     """Plan and store the week after `after_plan_id`, as the page's button does; every
     failure becomes the outcome, never raised."""
-    started = time.perf_counter()
+    return roll_runners(engine, [(runner_id, after_plan_id)],
+                        private_calendars=private_calendars)[0]
 
-    def rolled(outcome: RollOutcome, plan_id: str = "", notes: Sequence[str] = (),
-               reason: str = "") -> Rolled:
-        return Rolled(runner_id, after_plan_id, outcome, plan_id, tuple(notes),
-                      " ".join(reason.split()), time.perf_counter() - started)
 
-    notes: list[str] = []
-
-    def fallback(request: Request, before: Request, plan_id: str, unread: BadRequest
-                 ) -> tuple[Request, list[str]]:
-        settled, said = last_good_busy(request, before, plan_id, unread,
-                                       private_calendars=private_calendars)
-        notes.extend(said)
-        return settled, said
-
+def roll_runners(engine: Engine, runners: Sequence[tuple[str, str]], *,
+                 private_calendars: bool = False) -> list[Rolled]:
+    """`roll_runner` for each (runner id, id of their week before): the weeks before are
+    read at once, each next week planned as the button plans it, and all stored in one
+    transaction (`web.week_after`). One outcome per runner, in order; every failure
+    becomes its runner's outcome, never raised."""
+    outcomes: dict[int, Rolled] = {}
     try:
-        saved, _adapted = plan_next_week(engine, after_plan_id,
-                                         private_calendars=private_calendars,
-                                         when_unreadable=fallback)
-    except WeekAlreadyPlanned as taken:  # the runner clicked, or another roll-over ran
-        return rolled("already planned", taken.plan_id)
-    except PlanNotFound:
-        return rolled("failed", reason=f"Plan {after_plan_id} is gone.")
-    except Exception as err:  # noqa: BLE001 - one runner's failure must not stop the rest
-        return rolled("failed", reason=f"{type(err).__name__}: {err}")
-    status = saved.schedule.status
-    outcome: RollOutcome = ("planned" if status in PLAN_FOUND
-                            else "cannot fit" if status == "infeasible" else "no plan in time")
-    return rolled(outcome, saved.id, notes)
+        weeks_before = load_weeks_before(engine, [plan_id for _, plan_id in runners])
+    except Exception as err:  # noqa: BLE001 - the database is unwell: every runner fails
+        return [Rolled(r, p, "failed", reason=_reason(err)) for r, p in runners]
+    # The chunk's calendars are fetched all at once: their waits overlap, and a calendar
+    # two runners share is fetched once.
+    # Should that fail as a whole, each runner's planning fetches its own.
+    fetched: dict[str, bytes | CalendarError] = {}
+    with suppress(Exception):
+        fetched = fetch_each(
+            [url for week in weeks_before.values() for url in calendar_urls_after(week)],
+            public_only=not private_calendars)
+    planned: list[tuple[int, NewWeek, list[str], float]] = []
+    for i, (runner_id, plan_id) in enumerate(runners):
+        started = time.perf_counter()
+        week_before = weeks_before.get(plan_id)
+        if week_before is None:
+            outcomes[i] = Rolled(runner_id, plan_id, "failed",
+                                 reason=f"Plan {plan_id} is gone.")
+            continue
+        notes: list[str] = []
+
+        def fallback(request: Request, before: Request, new_plan_id: str, unread: BadRequest,
+                     notes: list[str] = notes) -> tuple[Request, list[str]]:
+            settled, said = last_good_busy(request, before, new_plan_id, unread,
+                                           private_calendars=private_calendars,
+                                           fetched=fetched)
+            notes.extend(said)
+            return settled, said
+
+        try:
+            week = plan_week_after(engine, week_before, private_calendars=private_calendars,
+                                   when_unreadable=fallback, fetched=fetched)
+        except Exception as err:  # noqa: BLE001 - one runner's failure must not stop the rest
+            outcomes[i] = Rolled(runner_id, plan_id, "failed", reason=_reason(err),
+                                 seconds=time.perf_counter() - started)
+            continue
+        planned.append((i, week, notes, time.perf_counter() - started))
+    stored: Sequence[StoredPlan | WeekAlreadyPlanned | Exception]
+    try:
+        stored = create_next_plans(engine, [week for _, week, _, _ in planned])
+    except Exception as err:  # noqa: BLE001 - reported per runner, like any failure
+        stored = [err] * len(planned)
+    for (i, _week, notes, seconds), result in zip(planned, stored, strict=True):
+        runner_id, plan_id = runners[i]
+        if isinstance(result, WeekAlreadyPlanned):  # the runner clicked, or another ran
+            outcomes[i] = Rolled(runner_id, plan_id, "already planned", result.plan_id,
+                                 seconds=seconds)
+        elif isinstance(result, Exception):
+            outcomes[i] = Rolled(runner_id, plan_id, "failed", reason=_reason(result),
+                                 seconds=seconds)
+        else:
+            status = result.schedule.status
+            outcome: RollOutcome = ("planned" if status in PLAN_FOUND else "cannot fit"
+                                    if status == "infeasible" else "no plan in time")
+            outcomes[i] = Rolled(runner_id, plan_id, outcome, result.id, tuple(notes),
+                                 seconds=seconds)
+    return [outcomes[i] for i in range(len(runners))]
+
+
+def _reason(err: BaseException) -> str:
+    return " ".join(f"{type(err).__name__}: {err}".split())
 
 
 _ENGINES: dict[tuple[int, str], Engine] = {}
@@ -198,9 +248,8 @@ def _engine(database_url: str, settings: WebSettings | None) -> Engine:
 
 def _roll_chunk(runners: Sequence[tuple[str, str]], *, database_url: str,
                 private_calendars: bool, settings: WebSettings | None) -> list[Rolled]:
-    engine = _engine(database_url, settings)
-    return [roll_runner(engine, runner_id, plan_id, private_calendars=private_calendars)
-            for runner_id, plan_id in runners]
+    return roll_runners(_engine(database_url, settings), runners,
+                        private_calendars=private_calendars)
 
 
 def _chunks(runners: Iterator[tuple[str, str]]) -> Iterator[tuple[tuple[str, str], ...]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from pydantic import SecretStr
@@ -21,7 +21,7 @@ from scheduler.block.plan import BlockPlan, day_kind, plan_block
 from scheduler.block.progression import Dose, WeekTarget
 from scheduler.block.training_log import LogEntry, apply_log, entry_for, mark_log_changes
 from scheduler.calendars.busy_import import calendar_name
-from scheduler.calendars.fetch import is_url
+from scheduler.calendars.fetch import CalendarError, is_url
 from scheduler.core.domain import PLAN_FOUND, CalDavCalendar, Context, Kind, Request, Schedule
 from scheduler.core.drills import LEVEL_INTENSITY
 from scheduler.core.errors import BadRequest, RulesConflict
@@ -35,22 +35,28 @@ from web.schemas import LogIn
 from web.secrets import SecretUnreadable, decrypt, settings_for
 from web.settings import WebSettings
 from web.store import (
-    BusyCollection,
-    NextWeek,
     StaleVersion,
     StoredPlan,
-    create_next_plan,
     load_plan,
-    load_week_before,
     new_id,
-    next_week_of,
     runner_log,
     save_log_entry,
     save_replan,
 )
+from web.week_after import (
+    BusyCollection,
+    NewWeek,
+    NextWeek,
+    WeekBefore,
+    create_next_plan,
+    load_week_before,
+    next_week_of,
+)
 
-__all__ = ["log_session", "plan_next_week", "following_week", "base_request", "calendar_urls",
-           "block_weeks", "block_for_plan", "first_week_target", "BLOCK_WEEKS"]
+__all__ = ["log_session", "plan_next_week", "plan_week_after", "calendar_urls_after",
+           "following_week",
+           "base_request", "calendar_urls", "block_weeks", "block_for_plan",
+           "first_week_target", "BLOCK_WEEKS"]
 
 BLOCK_WEEKS = range(1, 13)  # what the block page offers; 6 to 8 is typical
 # (the new week's request, the week before's, the new plan's id, why a calendar could not
@@ -166,7 +172,22 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
     Calendar URLs the first week was read from are read again for the new week; when one
     cannot be read, `when_unreadable(request, week_before, plan_id, error)` may give the
     request and notes instead (web.rollover's: last week's busy time), else BadRequest."""
-    week_before = load_week_before(engine, plan_id)
+    week = plan_week_after(engine, load_week_before(engine, plan_id),
+                           private_calendars=private_calendars,
+                           when_unreadable=when_unreadable)
+    saved = create_next_plan(engine, week.plan_id, week.after, week.schedule,
+                             request=week.request, adapted=week.adapted)
+    return saved, week.adapted
+
+
+def plan_week_after(engine: Engine, week_before: WeekBefore, *,
+                    private_calendars: bool = False,
+                    when_unreadable: UnreadableCalendars | None = None,
+                    fetched: MutableMapping[str, bytes | CalendarError] | None = None
+                    ) -> NewWeek:
+    """`plan_next_week` up to storing: the week after `week_before`, planned, with what
+    changed it (`engine` gives the key of stored CalDAV passwords; `fetched`: calendars
+    fetched already, by URL, as `calendar_urls_after` names them)."""
     stored, log = week_before.plan, week_before.log
     new_plan_id = new_id()
     before = _planned_from(stored, week_before.origin)
@@ -175,7 +196,8 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
     notes: list[str] = []
     try:
         request, _warnings = prepare_request(request, new_plan_id,
-                                             private_calendars=private_calendars)
+                                             private_calendars=private_calendars,
+                                             fetched=fetched)
     except BadRequest as unread:
         if when_unreadable is None:
             raise
@@ -185,14 +207,23 @@ def plan_next_week(engine: Engine, plan_id: str, *, private_calendars: bool = Fa
     if schedule.status in PLAN_FOUND:  # what the log changed, and calm key runs
         schedule = settle_with_log(mark_log_changes(schedule, request, adapted), log,
                                    at=Week(request.week_start, request.tz).origin)
-    saved = create_next_plan(engine, new_plan_id, stored, schedule, request=request,
-                             adapted=[*notes, *adapted])
-    return saved, [*notes, *adapted]
+    return NewWeek(new_plan_id, stored, schedule, request, [*notes, *adapted])
+
+
+def calendar_urls_after(week_before: WeekBefore) -> list[str]:
+    """The calendar URLs planning the week after `week_before` reads (CalDAV collections
+    aside), so that a caller planning many weeks can fetch them all at once."""
+    before = _planned_from(week_before.plan, week_before.origin)
+    return [source for source in dict.fromkeys([*before.busy_calendars,
+                                                *calendar_urls(before)])
+            if isinstance(source, str) and is_url(source)]
 
 
 def _unlocked(engine: Engine, collections: Sequence[BusyCollection]) -> list[CalDavCalendar]:
     """The CalDAV collections with their passwords, to read them again (BadRequest when a
     password can no longer be decrypted: the server's key changed)."""
+    if not collections:
+        return []
     settings = settings_for(engine) or WebSettings()
     unlocked = []
     for linked in collections:
@@ -256,7 +287,7 @@ def block_for_plan(engine: Engine, plan_id: str, weeks: int, *,
         "races": [r for r in after.races if r.date >= after.week_start],
         "busy_calendars": [c for c in after.busy_calendars if c not in urls]})
     log = runner_log(engine, stored.runner_id)
-    fetched: dict[str, bytes] = {}  # each calendar read once, every week from that reading
+    fetched: dict[str, bytes | CalendarError] = {}  # each calendar read once, for every week
 
     def with_busy(week: Request) -> Request:
         return read_calendar_urls(week, urls, private_calendars=private_calendars,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler.core.domain import (
     MAX_BUSY_CALENDARS,
@@ -20,6 +21,9 @@ from scheduler.core.domain import (
     Request,
 )
 from scheduler.core.errors import BadRequest
+
+if TYPE_CHECKING:  # for the annotation; with_calendars imports the readers where it reads
+    from scheduler.calendars.fetch import CalendarError
 
 __all__ = ["with_calendars", "calendar_name"]
 
@@ -38,7 +42,8 @@ def calendar_name(source: CalendarSource, base_dir: Path | None) -> str:
 
 def with_calendars(
     request: Request, sources: Sequence[CalendarSource] = (), base_dir: Path | None = None,
-    *, public_only: bool = False, fetched: MutableMapping[str, bytes] | None = None,
+    *, public_only: bool = False,
+    fetched: MutableMapping[str, bytes | CalendarError] | None = None,
 ) -> tuple[Request, list[str]]:
     """The request with its `busy_calendars` and `sources` read into `busy`, and warnings
     (`public_only`: calendar URLs must be on public internet addresses; `fetched`: bytes

@@ -50,8 +50,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 __all__ = ["FETCH_DEADLINE_SECONDS", "MAX_CALENDAR_BYTES", "URL_SCHEMES", "CalendarError",
-           "calendar_label", "is_public_address", "is_url", "load_calendar_bytes",
-           "load_calendars"]
+           "calendar_label", "fetch_each", "is_public_address", "is_url",
+           "load_calendar_bytes", "load_calendars"]
 
 MAX_CALENDAR_BYTES = 10 * 1024 * 1024
 FETCH_DEADLINE_SECONDS = 15.0  # the whole fetch of one calendar URL
@@ -115,6 +115,14 @@ def load_calendars(sources: Sequence[str], *, base_dir: Path | None = None,
             raise data
         out[source] = data
     return out
+
+
+def fetch_each(urls: Sequence[str], *, public_only: bool = False
+               ) -> dict[str, bytes | CalendarError]:
+    """Each distinct URL's bytes, or the CalendarError that says why it could not be
+    fetched, all fetched at the same time (as `load_calendars` fetches them)."""
+    distinct = list(dict.fromkeys(urls))
+    return _run(_fetch_all(distinct, public_only)) if distinct else {}
 
 
 def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

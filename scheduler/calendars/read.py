@@ -152,11 +152,15 @@ _DEFAULT_OPTIONS = BusyOptions()
 def read_busy(source: str, *, week_start: date, tz: ZoneInfo,
               options: BusyOptions = _DEFAULT_OPTIONS,
               base_dir: Path | None = None, public_only: bool = False,
-              fetched: MutableMapping[str, bytes] | None = None) -> BusyReading:
+              fetched: MutableMapping[str, bytes | CalendarError] | None = None
+              ) -> BusyReading:
     """Busy time of the week starting `week_start` from a calendar file or URL (with
     `public_only`, a URL on public internet addresses only). `fetched` keeps the bytes
-    read by source, so that reading several weeks loads each calendar once."""
+    read by source, so that reading several weeks loads each calendar once; a source it
+    holds a CalendarError for was fetched already and failed, and fails so again."""
     data = fetched.get(source) if fetched is not None else None
+    if isinstance(data, CalendarError):
+        raise data
     if data is None:
         data = load_calendar_bytes(source, base_dir=base_dir, public_only=public_only)
         if fetched is not None:

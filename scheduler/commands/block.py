@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scheduler.block.plan import BlockPlan, plan_block
 from scheduler.block.training_log import load_log
@@ -15,6 +16,9 @@ from scheduler.core.io import load_request, write_text
 from scheduler.core.settings import get_settings
 from scheduler.export.block import block_to_ics
 from scheduler.export.text import say_written
+
+if TYPE_CHECKING:  # for the annotation: the fetching code loads when a calendar is read
+    from scheduler.calendars.fetch import CalendarError
 
 __all__ = ["add_parser", "run", "block_table"]
 
@@ -43,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     request = load_request(args.request, weeks=args.weeks)  # races may fall in any week
     log = load_log(args.log) if args.log else None
     warnings: list[str] = []
-    fetched: dict[str, bytes] = {}  # each calendar read once, every week from that reading
+    fetched: dict[str, bytes | CalendarError] = {}  # each calendar read once, for every week
     busy = from_current_directory(args.busy)
 
     def with_busy(week: Request) -> Request:

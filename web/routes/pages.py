@@ -47,15 +47,13 @@ from web.store import (
     PlanNotFound,
     StaleVersion,
     StoredPlan,
-    WeekAlreadyPlanned,
     load_plan,
-    next_week_of,
     plan_log,
-    planned_after,
     rotate_feed_token,
 )
 from web.training import BLOCK_WEEKS, block_for_plan, block_weeks, log_session, plan_next_week
 from web.views import agenda, block_rows, in_runner_words, local_time, week_grid
+from web.week_after import WeekAlreadyPlanned, next_week_of, planned_after
 
 __all__ = ["router", "form_page", "plan_page_for", "STATUS_WORDS"]
 
