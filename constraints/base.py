@@ -174,9 +174,12 @@ class WeekView:
         self.request = problem.request
         self.week = problem.week
         self.counted = [s for s in schedule.sessions if s.status in COUNTED]
+        # Worked out once: the checks ask each session's day over and over.
+        self._days = {id(s): self.week.day_of(s.start) for s in self.counted}
 
     def day(self, session: PlannedSession) -> int:
-        return self.week.day_of(session.start)
+        known = self._days.get(id(session))
+        return self.week.day_of(session.start) if known is None else known
 
     def of_kind(self, *kinds: Kind) -> list[PlannedSession]:
         return [s for s in self.counted if s.kind in kinds]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import cache, lru_cache
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,8 +32,8 @@ __all__ = [
     "Runner", "BusyInterval", "SessionRequest", "Context", "RuleSettings", "Preferences",
     "Request", "Drill", "register_hard_rules", "hard_rule_keys", "clock_minutes",
     "PlannedSession", "Schedule", "LEVELS", "LevelDosing", "MAX_BUSY_CALENDARS",
-    "MAX_BUSY_INTERVALS", "PLAN_FOUND", "known_zone", "a_monday", "ordered_windows", "Area",
-    "AREAS", "RaceRequest", "Priority",
+    "MAX_BUSY_INTERVALS", "PLAN_FOUND", "known_zone", "zone_named", "a_monday",
+    "ordered_windows", "Area", "AREAS", "RaceRequest", "Priority",
     "RACE_HORIZON_DAYS", "MAX_RACES", "CalDavCalendar", "CalendarSource",
 ]
 
@@ -112,6 +113,7 @@ def hard_rule_keys() -> tuple[str, ...]:
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 
+@lru_cache(maxsize=1024)  # a few dozen clock times, read for every window of every week
 def clock_minutes(text: str) -> int:
     """'06:30' -> 390. '24:00' is allowed as the end of a day."""
     match = _CLOCK.match(text)
@@ -120,10 +122,17 @@ def clock_minutes(text: str) -> int:
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
+@cache
+def zone_named(name: str) -> ZoneInfo:
+    """The zone of an IANA name, kept: ZoneInfo keeps only its last few zones, and a squad
+    or a roll-over spans more, each load reading the zone's file again."""
+    return ZoneInfo(name)
+
+
 def known_zone(value: str) -> str:
     """An IANA zone name, or ValueError with the sentence a runner reads."""
     try:
-        ZoneInfo(value)
+        zone_named(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
             f"'{value}' is not an IANA time zone; use a name like Europe/Berlin"
@@ -372,7 +381,7 @@ class Request(_Strict):
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.runner.timezone)
+        return zone_named(self.runner.timezone)
 
     @property
     def contacts_cap(self) -> int:

@@ -8,12 +8,13 @@ stay right. Day boundaries are local midnights.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = ["Week", "local_datetime", "monday_of"]
 
 
+@lru_cache(maxsize=8192)  # the same windows and days come up for runner after runner
 def local_datetime(day: date, minute_of_day: int, tz: ZoneInfo) -> datetime:
     """The aware local datetime at a wall-clock minute of a day ('24:00' = next midnight).
 
