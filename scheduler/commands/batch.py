@@ -22,7 +22,7 @@ from scheduler.batch import BatchResult, Outcome, default_workers, open_squad, p
 from scheduler.core.errors import BadRequest
 
 __all__ = ["add_parser", "run", "Progress", "Tally", "summary_table", "workers_option",
-           "scheduler_option", "local_or_cluster"]
+           "scheduler_option", "local_or_cluster", "add_spread_options"]
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 BAR_WIDTH = 30
@@ -57,15 +57,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="folder of request JSON files, or a JSON Lines file")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="folder for the plans (created if missing)")
+    add_spread_options(p, "see the request folder and any calendar files the requests name")
+    p.set_defaults(run=run)
+
+
+def add_spread_options(p: argparse.ArgumentParser, workers_need: str) -> None:
+    """--workers N here, or --scheduler for a Dask cluster whose workers `workers_need`."""
     p.add_argument("--workers", type=workers_option, default=None, metavar="N",
                    help=f"processes planning side by side on this machine (default: "
                         f"cores, here {default_workers()})")
     p.add_argument("--scheduler", type=scheduler_option, default=None,
                    metavar="tcp://HOST:8786",
                    help='plan on this Dask distributed cluster instead (pip install '
-                        '"plyoplan[dask]"); its workers must see the request folder and '
-                        'any calendar files the requests name')
-    p.set_defaults(run=run)
+                        f'"plyoplan[dask]"); its workers must {workers_need}')
 
 
 def scheduler_option(text: str) -> str:

@@ -16,14 +16,8 @@ from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from scheduler.commands.batch import (
-    Progress,
-    local_or_cluster,
-    scheduler_option,
-    workers_option,
-)
+from scheduler.commands.batch import Progress, add_spread_options, local_or_cluster
 from scheduler.core.errors import BadRequest
-from scheduler.distribute import default_workers
 
 if TYPE_CHECKING:
     from web.settings import WebSettings
@@ -63,14 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--database", default=None, metavar="URL",
                    help="the web app's database (default: PLYOPLAN_DATABASE_URL, else the "
                         "SQLite file in PLYOPLAN_DATA_DIR)")
-    p.add_argument("--workers", type=workers_option, default=None, metavar="N",
-                   help=f"processes planning side by side on this machine (default: "
-                        f"cores, here {default_workers()})")
-    p.add_argument("--scheduler", type=scheduler_option, default=None,
-                   metavar="tcp://HOST:8786",
-                   help='plan on this Dask distributed cluster instead (pip install '
-                        '"plyoplan[dask]"); its workers must reach the database and the '
-                        'calendars')
+    add_spread_options(p, "reach the database and the calendars")
     p.set_defaults(run=run)
 
 
