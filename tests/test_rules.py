@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from constraints import rule_by_key
 from scheduler.core.problem import WeekProblem
+from scheduler.model.solve import build_week_model, new_solver, rules_as_asked, solve_status
 from tests.weeks import at, days_of, placed, request, schedule, session, solve
 
 
@@ -238,6 +239,20 @@ def test_time_of_day_check_prices_each_session_outside_its_part_of_day():
     [violation] = only_violations("time_of_day", req,
                                   schedule(req, session("e", "easy", "tue", "06:00", 30)))
     assert violation.penalty == 3
+
+
+def test_time_of_day_prices_a_session_pinned_where_it_happened():
+    # A done session keeps its time in a re-plan: its part of the day is known, not searched.
+    req = request([("easy", 30)], preferences={"time_of_day": {"easy": "evening"}},
+                  availability={"tue": [["06:00", "07:00"], ["18:00", "19:00"]]})
+    problem = WeekProblem.of(req)
+    sid = problem.specs[0].id
+    for clock, cost in (("06:00", 3), ("18:00", 0)):
+        wm = build_week_model(problem, pinned={sid: problem.week.minute(at("tue", clock))},
+                              settled=rules_as_asked(req))
+        solver = new_solver(problem.settings)
+        assert solve_status(solver, wm.model) == "optimal"
+        assert round(solver.objective_value) == cost, clock
 
 
 def test_spread_key_workouts_puts_two_easy_days_between_keys():
