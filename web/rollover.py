@@ -43,8 +43,14 @@ from web.planning import CalendarsBusy, prepare_request, read_calendar_urls
 from web.secrets import configure
 from web.settings import WebSettings
 from web.store import StoredPlan
-from web.training import calendar_urls_after, plan_week_after
-from web.week_after import NewWeek, WeekAlreadyPlanned, create_next_plans, load_weeks_before
+from web.training import UnreadableCalendars, calendar_urls_after, plan_week_after
+from web.week_after import (
+    NewWeek,
+    WeekAlreadyPlanned,
+    WeekBefore,
+    create_next_plans,
+    load_weeks_before,
+)
 
 __all__ = ["Rolled", "RollOutcome", "coming_monday", "runners_due", "count_due",
            "last_good_busy", "roll_runner", "roll_runners", "roll_week", "PAGE", "CHUNK"]
@@ -163,43 +169,27 @@ def roll_runner(engine: Engine, runner_id: str, after_plan_id: str, *,
 def roll_runners(engine: Engine, runners: Sequence[tuple[str, str]], *,
                  private_calendars: bool = False) -> list[Rolled]:
     """`roll_runner` for each (runner id, id of their week before): the weeks before are
-    read at once, each next week planned as the button plans it, and all stored in one
-    transaction (`web.week_after`). One outcome per runner, in order; every failure
-    becomes its runner's outcome, never raised."""
-    outcomes: dict[int, Rolled] = {}
+    read at once, their calendars fetched at once, each next week planned as the button
+    plans it, and all stored in one transaction (`web.week_after`). One outcome per
+    runner, in order; every failure becomes its runner's outcome, never raised."""
     try:
         weeks_before = load_weeks_before(engine, [plan_id for _, plan_id in runners])
     except Exception as err:  # noqa: BLE001 - the database is unwell: every runner fails
         return [Rolled(r, p, "failed", reason=_reason(err)) for r, p in runners]
-    # The chunk's calendars are fetched all at once: their waits overlap, and a calendar
-    # two runners share is fetched once.
-    # Should that fail as a whole, each runner's planning fetches its own.
-    fetched: dict[str, bytes | CalendarError] = {}
-    with suppress(Exception):
-        fetched = fetch_each(
-            [url for week in weeks_before.values() for url in calendar_urls_after(week)],
-            public_only=not private_calendars)
+    fetched = _fetch_calendars(list(weeks_before.values()), private_calendars)
+    outcomes: dict[int, Rolled] = {}
     planned: list[tuple[int, NewWeek, list[str], float]] = []
     for i, (runner_id, plan_id) in enumerate(runners):
         started = time.perf_counter()
         week_before = weeks_before.get(plan_id)
         if week_before is None:
-            outcomes[i] = Rolled(runner_id, plan_id, "failed",
-                                 reason=f"Plan {plan_id} is gone.")
+            outcomes[i] = Rolled(runner_id, plan_id, "failed", reason=f"Plan {plan_id} is gone.")
             continue
         notes: list[str] = []
-
-        def fallback(request: Request, before: Request, new_plan_id: str, unread: BadRequest,
-                     notes: list[str] = notes) -> tuple[Request, list[str]]:
-            settled, said = last_good_busy(request, before, new_plan_id, unread,
-                                           private_calendars=private_calendars,
-                                           fetched=fetched)
-            notes.extend(said)
-            return settled, said
-
         try:
-            week = plan_week_after(engine, week_before, private_calendars=private_calendars,
-                                   when_unreadable=fallback, fetched=fetched)
+            week = plan_week_after(
+                engine, week_before, private_calendars=private_calendars, fetched=fetched,
+                when_unreadable=_last_good_busy_noted(notes, private_calendars, fetched))
         except Exception as err:  # noqa: BLE001 - one runner's failure must not stop the rest
             outcomes[i] = Rolled(runner_id, plan_id, "failed", reason=_reason(err),
                                  seconds=time.perf_counter() - started)
@@ -211,20 +201,45 @@ def roll_runners(engine: Engine, runners: Sequence[tuple[str, str]], *,
     except Exception as err:  # noqa: BLE001 - reported per runner, like any failure
         stored = [err] * len(planned)
     for (i, _week, notes, seconds), result in zip(planned, stored, strict=True):
-        runner_id, plan_id = runners[i]
-        if isinstance(result, WeekAlreadyPlanned):  # the runner clicked, or another ran
-            outcomes[i] = Rolled(runner_id, plan_id, "already planned", result.plan_id,
-                                 seconds=seconds)
-        elif isinstance(result, Exception):
-            outcomes[i] = Rolled(runner_id, plan_id, "failed", reason=_reason(result),
-                                 seconds=seconds)
-        else:
-            status = result.schedule.status
-            outcome: RollOutcome = ("planned" if status in PLAN_FOUND else "cannot fit"
-                                    if status == "infeasible" else "no plan in time")
-            outcomes[i] = Rolled(runner_id, plan_id, outcome, result.id, tuple(notes),
-                                 seconds=seconds)
+        outcomes[i] = _outcome(*runners[i], result, notes, seconds)
     return [outcomes[i] for i in range(len(runners))]
+
+
+def _fetch_calendars(weeks_before: list[WeekBefore], private_calendars: bool
+                     ) -> dict[str, bytes | CalendarError]:
+    """The calendars of a chunk's weeks, all fetched at the same time: their waits
+    overlap, and a calendar two runners share is fetched once. Should that fail as a
+    whole, nothing: each runner's planning then fetches its own."""
+    with suppress(Exception):
+        return fetch_each([url for week in weeks_before for url in calendar_urls_after(week)],
+                          public_only=not private_calendars)
+    return {}
+
+
+def _last_good_busy_noted(notes: list[str], private_calendars: bool,
+                          fetched: MutableMapping[str, bytes | CalendarError]
+                          ) -> UnreadableCalendars:
+    """`last_good_busy` as a runner's fallback, its notes kept in `notes`."""
+    def fallback(request: Request, before: Request, new_plan_id: str, unread: BadRequest
+                 ) -> tuple[Request, list[str]]:
+        settled, said = last_good_busy(request, before, new_plan_id, unread,
+                                       private_calendars=private_calendars, fetched=fetched)
+        notes.extend(said)
+        return settled, said
+    return fallback
+
+
+def _outcome(runner_id: str, plan_id: str,
+             result: StoredPlan | WeekAlreadyPlanned | Exception, notes: list[str],
+             seconds: float) -> Rolled:
+    if isinstance(result, WeekAlreadyPlanned):  # the runner clicked, or another roll-over ran
+        return Rolled(runner_id, plan_id, "already planned", result.plan_id, seconds=seconds)
+    if isinstance(result, Exception):
+        return Rolled(runner_id, plan_id, "failed", reason=_reason(result), seconds=seconds)
+    status = result.schedule.status
+    outcome: RollOutcome = ("planned" if status in PLAN_FOUND else "cannot fit"
+                            if status == "infeasible" else "no plan in time")
+    return Rolled(runner_id, plan_id, outcome, result.id, tuple(notes), seconds=seconds)
 
 
 def _reason(err: BaseException) -> str:
