@@ -7,7 +7,8 @@ Rows:
   (RSS) is read from the kernel; the two output folders must be equal byte for byte;
 - roll-week: a database of --runners runners (the batch's weeks stored as their last
   week, half of them with a training-log entry, a fifth reading a calendar URL served
-  on loopback) rolled on to the next week with `plyoplan roll-week --workers 2`;
+  on loopback, answering at once or after --calendar-ms) rolled on to the next week with
+  `plyoplan roll-week --workers 2`;
 - web: `plyoplan serve --workers 4` on a throwaway PostgreSQL server with 300 generated
   runners' weeks, loaded by 50 users for --seconds (benchmarks/web_load.py): 90 % feed
   GETs, 10 % missed-or-done POSTs, each user on plans of their own (no write is refused
@@ -121,12 +122,14 @@ def batch_rows(folder: Path, squad: Path, runners: int) -> list[list[str]]:
 
 
 class _Calendar(BaseHTTPRequestHandler):
+    answer_seconds = 0.0  # how long the server thinks before answering (--calendar-ms)
     body = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\nBEGIN:VEVENT\r\n"
             b"UID:c@x\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261124T170000Z\r\n"
             b"DTEND:20261124T183000Z\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:Club\r\nEND:VEVENT\r\n"
             b"END:VCALENDAR\r\n")
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        time.sleep(self.answer_seconds)
         self.send_response(200)
         self.send_header("Content-Type", "text/calendar")
         self.send_header("Content-Length", str(len(self.body)))
@@ -181,9 +184,10 @@ def fill_database(url: str, plans: Path, calendar: str) -> int:
     return stored
 
 
-def roll_rows(folder: Path, plans: Path) -> list[list[str]]:
+def roll_rows(folder: Path, plans: Path, calendar_ms: int = 0) -> list[list[str]]:
     database = folder / "roll.db"
     url = f"sqlite:///{database}"
+    _Calendar.answer_seconds = calendar_ms / 1000
     with calendar_server() as calendar:
         stored = fill_database(url, plans, calendar)
         seconds, mb, out, cpu = run_cli(
@@ -195,7 +199,8 @@ def roll_rows(folder: Path, plans: Path) -> list[list[str]]:
              f"{mb:.0f} MB", f"{at_10k:.0f} s for 10,000 at this rate (target ≤ "
              f"{TARGETS['roll_s']} s)", f"{1000 * cpu / stored:.1f} ms of CPU per runner "
              f"(workers included); {counts.get('planned', '?')} planned, "
-             f"{counts.get('cannot', '?')} cannot fit, a fifth read a calendar"]]
+             f"{counts.get('cannot', '?')} cannot fit, a fifth read a calendar"
+             + (f" answering in {calendar_ms} ms" if calendar_ms else "")]]
 
 
 # --- the web under load ----------------------------------------------------------------
@@ -289,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", choices=("batch", "roll", "web"), default=None)
+    parser.add_argument("--calendar-ms", type=int, default=0, metavar="MS",
+                        help="roll-week: the calendar server answers after this long, as a "
+                             "real one across the internet does (default: at once)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     rows: list[list[str]] = []
@@ -301,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "roll"):
             if not (folder / "local").exists():
                 run_cli(["batch", str(squad), "--out", str(folder / "local"), "--workers", "2"])
-            rows += roll_rows(folder, folder / "local")
+            rows += roll_rows(folder, folder / "local", args.calendar_ms)
         if args.only in (None, "web"):
             rows += web_rows(args.seconds, args.clients)
     load = os.getloadavg()[0]

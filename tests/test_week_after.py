@@ -46,7 +46,7 @@ def first_weeks(engine: Engine, count: int, calendars: list[str] | None = None
     stored = []
     for i in range(count):
         data["runner"]["name"] = f"Runner {i}"
-        data["busy_calendars"] = [calendars[i]] if calendars else []
+        data["busy_calendars"] = [calendars[i]] if calendars and calendars[i] else []
         stored.append(plan_new_week(engine, Request.model_validate(data),
                                     private_calendars=True)[0])
     return stored
@@ -103,13 +103,14 @@ def test_a_chunk_stores_every_week_but_the_one_its_runner_planned_meanwhile(
 
 def test_a_chunk_fetches_each_calendar_once_even_one_that_fails(engine: Engine) -> None:
     # Two runners share a club calendar; a third's calendar server redirects to nowhere
-    # by Sunday night. The chunk asks each server once; the third runner's week is planned
-    # around last week's busy time, with a note, without a second try.
+    # by Sunday night; two read no calendar (planned while the calendars arrive). The
+    # chunk asks each server once; the third runner's week is planned around last week's
+    # busy time, with a note, without a second try; each outcome is its own runner's.
     with serve_calendar() as club, serve_calendar() as own:
         club.calendar = own.calendar = WEEKLY
         shared, lost = (f"http://127.0.0.1:{club.port}/club.ics",
                         f"http://127.0.0.1:{own.port}/mine.ics")
-        firsts = first_weeks(engine, 3, calendars=[shared, shared, lost])
+        firsts = first_weeks(engine, 5, calendars=[shared, "", shared, lost, ""])
         club.hits.clear()
         own.hits.clear()
         own.redirect_to = "http://127.0.0.1:9/gone.ics"  # nothing listens on port 9
@@ -118,11 +119,14 @@ def test_a_chunk_fetches_each_calendar_once_even_one_that_fails(engine: Engine) 
                               private_calendars=True)
 
         assert club.hits == ["/club.ics"] and own.hits == ["/mine.ics"]
-    assert [r.outcome for r in rolled] == ["planned"] * 3
-    assert [len(r.notes) for r in rolled] == [0, 0, 1]
-    assert rolled[2].notes[0].startswith(f"Your calendar {lost} could not be read")
-    for result in rolled:
+    assert [(r.runner_id, r.after_plan_id) for r in rolled] == [
+        (p.runner_id, p.id) for p in firsts]
+    assert [r.outcome for r in rolled] == ["planned"] * 5
+    assert [len(r.notes) for r in rolled] == [0, 0, 0, 1, 0]
+    assert rolled[3].notes[0].startswith(f"Your calendar {lost} could not be read")
+    for result, calendar in zip(rolled, [shared, "", shared, lost, ""], strict=True):
         schedule = load_plan(engine, result.plan_id).schedule
         assert schedule.request is not None
-        assert [b.start.isoformat() for b in schedule.request.busy] == [
-            "2026-12-08T18:00:00+01:00"]  # the Tuesday committee, read or a week on
+        assert load_plan(engine, result.plan_id).runner_id == result.runner_id
+        assert [b.start.isoformat() for b in schedule.request.busy] == (
+            ["2026-12-08T18:00:00+01:00"] if calendar else [])  # the Tuesday committee

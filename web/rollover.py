@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -47,7 +48,6 @@ from web.training import UnreadableCalendars, calendar_urls_after, plan_week_aft
 from web.week_after import (
     NewWeek,
     WeekAlreadyPlanned,
-    WeekBefore,
     create_next_plans,
     load_weeks_before,
 )
@@ -171,30 +171,40 @@ def roll_runners(engine: Engine, runners: Sequence[tuple[str, str]], *,
     """`roll_runner` for each (runner id, id of their week before): the weeks before are
     read at once, their calendars fetched at once, each next week planned as the button
     plans it, and all stored in one transaction (`web.week_after`). One outcome per
-    runner, in order; every failure becomes its runner's outcome, never raised."""
+    runner, in order; every failure becomes its runner's outcome, never raised.
+
+    The calendars are fetched while the runners who read none are planned (most runners),
+    so a calendar server's answer time is spent planning rather than waiting."""
     try:
         weeks_before = load_weeks_before(engine, [plan_id for _, plan_id in runners])
     except Exception as err:  # noqa: BLE001 - the database is unwell: every runner fails
         return [Rolled(r, p, "failed", reason=_reason(err)) for r, p in runners]
-    fetched = _fetch_calendars(list(weeks_before.values()), private_calendars)
+    urls = {plan_id: calendar_urls_after(week) for plan_id, week in weeks_before.items()}
     outcomes: dict[int, Rolled] = {}
     planned: list[tuple[int, NewWeek, list[str], float]] = []
-    for i, (runner_id, plan_id) in enumerate(runners):
-        started = time.perf_counter()
-        week_before = weeks_before.get(plan_id)
-        if week_before is None:
-            outcomes[i] = Rolled(runner_id, plan_id, "failed", reason=f"Plan {plan_id} is gone.")
-            continue
-        notes: list[str] = []
-        try:
-            week = plan_week_after(
-                engine, week_before, private_calendars=private_calendars, fetched=fetched,
-                when_unreadable=_last_good_busy_noted(notes, private_calendars, fetched))
-        except Exception as err:  # noqa: BLE001 - one runner's failure must not stop the rest
-            outcomes[i] = Rolled(runner_id, plan_id, "failed", reason=_reason(err),
-                                 seconds=time.perf_counter() - started)
-            continue
-        planned.append((i, week, notes, time.perf_counter() - started))
+    with ThreadPoolExecutor(max_workers=1) as fetching:
+        arriving = fetching.submit(_fetch_calendars, [u for each in urls.values() for u in each],
+                                   private_calendars)
+        # Runners without calendar URLs first: they need nothing from the fetch.
+        for i in sorted(range(len(runners)), key=lambda i: bool(urls.get(runners[i][1]))):
+            runner_id, plan_id = runners[i]
+            started = time.perf_counter()
+            week_before = weeks_before.get(plan_id)
+            if week_before is None:
+                outcomes[i] = Rolled(runner_id, plan_id, "failed",
+                                     reason=f"Plan {plan_id} is gone.")
+                continue
+            fetched = arriving.result() if urls[plan_id] else {}
+            notes: list[str] = []
+            try:
+                week = plan_week_after(
+                    engine, week_before, private_calendars=private_calendars, fetched=fetched,
+                    when_unreadable=_last_good_busy_noted(notes, private_calendars, fetched))
+            except Exception as err:  # noqa: BLE001 - one runner's failure must not stop the rest
+                outcomes[i] = Rolled(runner_id, plan_id, "failed", reason=_reason(err),
+                                     seconds=time.perf_counter() - started)
+                continue
+            planned.append((i, week, notes, time.perf_counter() - started))
     stored: Sequence[StoredPlan | WeekAlreadyPlanned | Exception]
     try:
         stored = create_next_plans(engine, [week for _, week, _, _ in planned])
@@ -205,14 +215,13 @@ def roll_runners(engine: Engine, runners: Sequence[tuple[str, str]], *,
     return [outcomes[i] for i in range(len(runners))]
 
 
-def _fetch_calendars(weeks_before: list[WeekBefore], private_calendars: bool
+def _fetch_calendars(urls: list[str], private_calendars: bool
                      ) -> dict[str, bytes | CalendarError]:
     """The calendars of a chunk's weeks, all fetched at the same time: their waits
     overlap, and a calendar two runners share is fetched once. Should that fail as a
     whole, nothing: each runner's planning then fetches its own."""
     with suppress(Exception):
-        return fetch_each([url for week in weeks_before for url in calendar_urls_after(week)],
-                          public_only=not private_calendars)
+        return fetch_each(urls, public_only=not private_calendars)
     return {}
 
 
