@@ -180,8 +180,11 @@ def create_next_plans(engine: Engine, weeks: Sequence[NewWeek]
         week = weeks[0]
         # After an integrity error nothing of ours is stored: any plan of the week counts
         # (even one of this very id, stored by an earlier run).
-        taken = (clash.taken if isinstance(clash, _WeeksTaken)
-                 else _taken(engine, weeks, ours_stored=False))
+        if isinstance(clash, _WeeksTaken):
+            taken = clash.taken
+        else:
+            with engine.connect() as db:
+                taken = _taken(db, weeks, ours_stored=False)
         if not taken:
             raise
         return [WeekAlreadyPlanned(week.schedule.week_start, taken[week.plan_id])]
@@ -196,19 +199,15 @@ class _WeeksTaken(Exception):
         self.taken = taken
 
 
-def _taken(db: Connection | Engine, weeks: Sequence[NewWeek], *, ours_stored: bool
+def _taken(db: Connection, weeks: Sequence[NewWeek], *, ours_stored: bool
            ) -> dict[str, str]:
     """For each week whose runner has a plan of that week (another than ours, when
     `ours_stored`): new plan id -> that plan's id."""
     params = {"runner_ids": sorted({w.after.runner_id for w in weeks}),
               "weeks": sorted({w.schedule.week_start for w in weeks}),
               "but": [w.plan_id for w in weeks] if ours_stored else []}
-    if isinstance(db, Engine):
-        with db.connect() as connection:
-            rows = connection.execute(_PLANS_OF_WEEKS, params).all()
-    else:
-        rows = db.execute(_PLANS_OF_WEEKS, params).all()
-    other = {(row.runner_id, row.week_start): row.id for row in rows}
+    other = {(row.runner_id, row.week_start): row.id
+             for row in db.execute(_PLANS_OF_WEEKS, params)}
     return {w.plan_id: other[(w.after.runner_id, w.schedule.week_start)] for w in weeks
             if (w.after.runner_id, w.schedule.week_start) in other}
 

@@ -107,7 +107,7 @@ def load_calendars(sources: Sequence[str], *, base_dir: Path | None = None,
     order given) that cannot be used."""
     distinct = list(dict.fromkeys(sources))
     urls = [source for source in distinct if is_url(source)]
-    fetched = _run(_fetch_all(urls, public_only)) if urls else {}
+    fetched = fetch_each(urls, public_only=public_only)
     out: dict[str, bytes] = {}
     for source in distinct:
         data = fetched[source] if is_url(source) else _read_file(source, base_dir)
