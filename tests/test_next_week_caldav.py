@@ -1,7 +1,8 @@
 """A week planned after one whose busy time came from a CalDAV collection reads that
 collection again for the new week (a real Radicale, authentication on), through the
 page's button and the Sunday-night roll-over alike, and the new week is followed by the
-sync as the first was; the password stays encrypted throughout."""
+sync as the first was, and a block's later weeks read it for each week; the password
+stays encrypted throughout."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from tests.radicale_server import PASSWORD, USER, Radicale
 from tests.weeks import example
 from web.db import make_engine
 from web.rollover import roll_week
+from web.secrets import configure
 from web.settings import WebSettings
 from web.sync import sources_of
+from web.training import block_for_plan
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Choir every Wednesday 18:00-19:30 Berlin, and a one-off board meeting in the second week
@@ -122,3 +125,18 @@ def test_a_collection_gone_by_sunday_gives_last_weeks_busy_time_a_week_on(server
     assert busy_from(second, url) == {
         (datetime(2026, 12, 9, 18), datetime(2026, 12, 9, 19, 30), "Choir")}
     assert_valid(second)
+
+
+def test_a_blocks_later_weeks_read_the_collection_for_each_week(server, collection):
+    first = first_week(server, collection)
+    engine = make_engine(f"sqlite:///{server.database}")
+    configure(engine, WebSettings(data_dir=server.database.parent,
+                                  allow_private_calendar_urls=True))
+    _stored, block = block_for_plan(engine, first["id"], 3, private_calendars=True)
+    second, third = block.weeks[1:]
+    assert second.week_start == SECOND_MONDAY
+    assert busy_from(second, collection) == EXPECTED
+    assert busy_from(third, collection) == {  # the board met once; the choir sings on
+        (datetime(2026, 12, 16, 18), datetime(2026, 12, 16, 19, 30), "Choir")}
+    for week in block.weeks:
+        assert_valid(week)

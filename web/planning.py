@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from scheduler.calendars.busy_import import with_calendars
 from scheduler.calendars.fetch import is_url
 from scheduler.calendars.read import BusyOptions, CalendarError, busy_from_ics
-from scheduler.core.domain import BusyInterval, Request, Schedule
+from scheduler.core.domain import BusyInterval, CalendarSource, Request, Schedule
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.explanation import ConflictItem, WhyItem
 from scheduler.core.labels import runner_slug
@@ -88,7 +88,7 @@ def prepare_request(request: Request, plan_id: str, *, private_calendars: bool =
     return _unique_ids(request, plan_id), warnings
 
 
-def read_calendar_urls(request: Request, urls: Sequence[str] = (), *,
+def read_calendar_urls(request: Request, urls: Sequence[CalendarSource] = (), *,
                        private_calendars: bool = False,
                        fetched: MutableMapping[str, bytes | CalendarError] | None = None
                        ) -> tuple[Request, list[str]]:

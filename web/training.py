@@ -22,7 +22,15 @@ from scheduler.block.progression import Dose, WeekTarget
 from scheduler.block.training_log import LogEntry, apply_log, entry_for, mark_log_changes
 from scheduler.calendars.busy_import import calendar_name
 from scheduler.calendars.fetch import CalendarError, is_url
-from scheduler.core.domain import PLAN_FOUND, CalDavCalendar, Context, Kind, Request, Schedule
+from scheduler.core.domain import (
+    PLAN_FOUND,
+    CalDavCalendar,
+    CalendarSource,
+    Context,
+    Kind,
+    Request,
+    Schedule,
+)
 from scheduler.core.drills import LEVEL_INTENSITY
 from scheduler.core.errors import BadRequest, RulesConflict
 from scheduler.core.sessions import id_in_week
@@ -270,31 +278,34 @@ def block_for_plan(engine: Engine, plan_id: str, weeks: int, *,
     """The plyometric block of `weeks` weeks whose week 1 is the plan's week as it stands;
     the weeks after it are planned as one block from the runner's request moved on a
     week, adapted to the training log, each around its own busy time from the plan's
-    calendar URLs (raises BadRequest or RulesConflict with a sentence)."""
+    calendars, URLs and CalDAV collections alike (raises BadRequest or RulesConflict with a
+    sentence)."""
     weeks = block_weeks(str(weeks))
-    stored = load_plan(engine, plan_id)
+    week_before = load_week_before(engine, plan_id)
+    stored = week_before.plan
     first = stored.schedule
     if first.status not in PLAN_FOUND:
         raise BadRequest("This week has no plan yet, so no block can start from it; "
                          "apply one of the fixes first.")
-    request = base_request(engine, stored)
+    request = _planned_from(stored, week_before.origin)
     week_one = first_week_target(first, request)
     if weeks == 1:
         return stored, BlockPlan(weeks=[first], progression=[week_one])
-    urls = calendar_urls(request)  # read again below for each week, not once for all
-    after = following_week(request, stored.id, first)
+    collections = _unlocked(engine, week_before.collections)
+    after = following_week(request, stored.id, first, collections)
+    # The calendars are read again below for each week, not once for all.
+    sources: list[CalendarSource] = [*calendar_urls(request), *collections]
     after = after.model_copy(update={
         "races": [r for r in after.races if r.date >= after.week_start],
-        "busy_calendars": [c for c in after.busy_calendars if c not in urls]})
-    log = runner_log(engine, stored.runner_id)
+        "busy_calendars": [c for c in after.busy_calendars if c not in sources]})
     fetched: dict[str, bytes | CalendarError] = {}  # each calendar read once, for every week
 
     def with_busy(week: Request) -> Request:
-        return read_calendar_urls(week, urls, private_calendars=private_calendars,
+        return read_calendar_urls(week, sources, private_calendars=private_calendars,
                                   fetched=fetched)[0]
 
     with SOLVER_SLOTS:
-        rest = plan_block(after, weeks - 1, log=log, prepare=with_busy if urls else None,
-                          settings=get_settings())
+        rest = plan_block(after, weeks - 1, log=week_before.log,
+                          prepare=with_busy if sources else None, settings=get_settings())
     later = [t.model_copy(update={"week": t.week + 1}) for t in rest.progression]
     return stored, BlockPlan(weeks=[first, *rest.weeks], progression=[week_one, *later])
