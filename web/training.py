@@ -62,9 +62,8 @@ from web.week_after import (
 )
 
 __all__ = ["log_session", "plan_next_week", "plan_week_after", "calendar_urls_after",
-           "following_week",
-           "base_request", "calendar_urls", "block_weeks", "block_for_plan",
-           "first_week_target", "BLOCK_WEEKS"]
+           "following_week", "base_request", "calendar_urls", "block_weeks",
+           "block_for_plan", "first_week_target", "BLOCK_WEEKS"]
 
 BLOCK_WEEKS = range(1, 13)  # what the block page offers; 6 to 8 is typical
 # (the new week's request, the week before's, the new plan's id, why a calendar could not
